@@ -1,0 +1,119 @@
+"""Every exception troupe-es raises on purpose, in one place.
+
+The CLI turns any :class:`TroupeError` into one line on stderr and exit code 1
+(exit code 3 for :class:`ReplayDivergenceError` and :class:`VerificationError`),
+never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
+
+    TroupeError
+    ├── ConfigurationError            bad option, environment or URL
+    ├── ScenarioError                 a scenario or persona file is wrong (names file and field)
+    │   └── PersonaMergeError         a fragment conflicts with a persona's scalar field
+    ├── StoreError                    anything the event store refuses or cannot do
+    │   ├── StoreUnavailableError     the database cannot be reached or opened
+    │   ├── SchemaVersionError        the database was created by a newer troupe-es
+    │   ├── ConcurrencyError          optimistic concurrency: a stream moved on under you
+    │   ├── DuplicateEventError       part of a batch was already written under the same event ids
+    │   ├── CorruptEventError         a stored row cannot be decoded (names position and type)
+    │   ├── UnknownEventTypeError     a stored row has a type tag this version does not know
+    │   └── RunNotFoundError          no run matches the id or prefix
+    ├── LLMError                      a model call could not be completed
+    │   ├── ProviderError             the provider failed after every retry (HTTP, timeout)
+    │   ├── InvalidOutputError        structured output stayed invalid after feedback retries
+    │   ├── BudgetExceededError       the run's token or cost budget would be exceeded
+    │   └── ReplayDivergenceError     replay asked for a call that was never recorded (exit 3)
+    ├── SimulationError               the runtime refused a command (unknown agent, bad steps)
+    └── VerificationError             the hash chain or content hashes do not match (exit 3)
+"""
+
+from __future__ import annotations
+
+
+class TroupeError(Exception):
+    """Base class of every error troupe-es raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigurationError(TroupeError):
+    """An option, environment variable or URL is wrong."""
+
+
+class ScenarioError(TroupeError):
+    """A scenario or persona file is invalid; the message names the file and the field."""
+
+
+class PersonaMergeError(ScenarioError):
+    """A fragment sets a scalar persona field to a different value than the persona has."""
+
+
+class StoreError(TroupeError):
+    """The event store refused or could not perform an operation."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database cannot be reached or opened."""
+
+
+class SchemaVersionError(StoreError):
+    """The database schema was written by a newer version of troupe-es."""
+
+
+class ConcurrencyError(StoreError):
+    """A stream's version is not the one the writer expected (someone else appended first)."""
+
+
+class DuplicateEventError(StoreError):
+    """Some events of a batch already exist under the same event ids, others do not."""
+
+
+class CorruptEventError(StoreError):
+    """A stored event row cannot be decoded into its event type."""
+
+    def __init__(self, message: str, *, position: int | None = None, type: str | None = None):
+        super().__init__(message)
+        self.position = position
+        self.type = type
+
+
+class UnknownEventTypeError(CorruptEventError):
+    """A stored row carries a type tag that this version of troupe-es does not know."""
+
+
+class RunNotFoundError(StoreError):
+    """No run matches the given id or prefix (or a prefix is ambiguous)."""
+
+
+class LLMError(TroupeError):
+    """A model call could not be completed."""
+
+
+class ProviderError(LLMError):
+    """The provider failed after every retry (HTTP error, timeout, connection error)."""
+
+
+class InvalidOutputError(LLMError):
+    """The model's structured output stayed invalid after the feedback retries."""
+
+
+class BudgetExceededError(LLMError):
+    """The run's token or cost budget would be exceeded by another call."""
+
+
+class ReplayDivergenceError(LLMError):
+    """Replay needed an LLM answer that the replayed run never recorded."""
+
+    exit_code = 3
+
+
+class SimulationError(TroupeError):
+    """The runtime refused a command (unknown agent, negative steps, closed run...)."""
+
+
+class VerificationError(TroupeError):
+    """Recomputed content or chain hashes differ from the stored ones."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, position: int | None = None):
+        super().__init__(message)
+        self.position = position

@@ -1,0 +1,50 @@
+"""Events: the immutable facts a simulation is made of.
+
+``AnyEvent`` is the discriminated union of every registered event class and ``EVENT_ADAPTER``
+its one module-level ``TypeAdapter``. Import event classes from here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field, TypeAdapter
+
+from troupe_es.events.agent import (
+    ActionTaken,
+    CognitiveStateChanged,
+    PersonaDefined,
+    StimulusPerceived,
+)
+from troupe_es.events.base import Event, UtcDatetime, event_class, event_classes, volatile
+from troupe_es.events.canonical import canonical_json, content_hash, iso_utc, sha256_hex
+from troupe_es.events.codec import decode_event
+from troupe_es.events.envelope import NewEvent, Recorded
+from troupe_es.events.llm import LLMAttempt, LLMCallCompleted, LLMCallFailed, LLMCallRequested
+from troupe_es.events.run import (
+    BudgetExceeded,
+    RunCompleted,
+    RunFailed,
+    RunStarted,
+    StepCompleted,
+    StepStarted,
+)
+from troupe_es.events.upcasting import upcast, upcaster
+
+
+def _build_union():  # noqa: ANN202 - the union type is dynamic by design
+    classes = tuple(event_classes().values())
+    return Annotated[Union[classes], Field(discriminator="type")]  # noqa: UP007
+
+
+AnyEvent = _build_union()
+EVENT_ADAPTER: TypeAdapter = TypeAdapter(AnyEvent)
+
+__all__ = [
+    "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "EVENT_ADAPTER", "Event",
+    "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
+    "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunStarted", "StepCompleted",
+    "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",
+    "decode_event", "event_class", "event_classes", "iso_utc", "sha256_hex", "upcast", "upcaster",
+    "volatile",
+]

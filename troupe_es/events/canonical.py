@@ -1,0 +1,87 @@
+"""Canonical JSON and the hashes built on it.
+
+Canonical JSON is ``json.dumps`` with sorted keys, no whitespace, ASCII escapes and floats
+written by ``repr`` (the standard encoder's behaviour); datetimes are converted to UTC ISO 8601
+before they get here. Equal values therefore always give byte-identical text on every machine
+and under every ``PYTHONHASHSEED``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+_encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+_encode = _encoder.encode
+
+
+def canonical_json(value: Any) -> str:
+    """Return the canonical JSON text of a JSON-compatible value."""
+    return _encode(value)
+
+
+def sha256_hex(text: str) -> str:
+    """Hex sha256 of a UTF-8 string."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def to_utc(value: datetime) -> datetime:
+    """Make a datetime timezone-aware UTC; a naive datetime is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """UTC ISO 8601 text of a datetime (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    return to_utc(value).isoformat()
+
+
+def content_hash(type_: str, schema_version: int, stream: str, sim_time: datetime | None,
+                 payload: dict[str, Any], volatile: frozenset[str] = frozenset()) -> str:
+    """sha256 of what an event *means*: type, schema version, stream, simulated time, payload.
+
+    Envelope fields (run id, position, ids, wall-clock time) and the event's volatile payload
+    fields are left out, so the same simulation executed twice yields the same hashes.
+    """
+    if volatile:
+        payload = {k: v for k, v in payload.items() if k not in volatile}
+    return sha256_hex(_encode({
+        "payload": payload,
+        "schema_version": schema_version,
+        "sim_time": iso_utc(sim_time),
+        "stream": stream,
+        "type": type_,
+    }))
+
+
+def content_hash_from_json(type_: str, schema_version: int, stream: str, sim_time_iso: str | None,
+                           payload_json: str) -> str:
+    """:func:`content_hash` from already-canonical payload text (the hot path of ``append``).
+
+    Builds the same canonical text as :func:`content_hash` without re-encoding the payload:
+    the keys ``payload < schema_version < sim_time < stream < type`` are already in sorted order.
+    """
+    return sha256_hex(
+        '{"payload":' + payload_json + ',"schema_version":' + str(int(schema_version))
+        + ',"sim_time":' + _encode(sim_time_iso) + ',"stream":' + _encode(stream)
+        + ',"type":' + _encode(type_) + "}")
+
+
+def record_hash(*, position: int, run_id: str, stream: str, stream_version: int, event_id: str,
+                causation_id: str | None, type_: str, schema_version: int, sim_time: str | None,
+                recorded_at: str, content_hash: str, payload_json: str) -> str:
+    """sha256 of a whole stored record, volatile fields included (the chain's link material)."""
+    return sha256_hex("\x1f".join((
+        str(position), run_id, stream, str(stream_version), event_id, causation_id or "",
+        type_, str(schema_version), sim_time or "", recorded_at, content_hash, payload_json,
+    )))
+
+
+def chain_hash(previous: str, record: str) -> str:
+    """Link a record hash to the previous chain hash of its run ("" for the first event)."""
+    return hashlib.sha256((previous + record).encode("ascii")).hexdigest()

@@ -1,0 +1,66 @@
+"""Run lifecycle events: a run starts, advances in steps, and completes or fails."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from troupe_es.events.base import Event, UtcDatetime, volatile
+
+
+class RunStarted(Event):
+    """A simulation run began. Records everything needed to re-execute it: the whole scenario,
+    the seed and the package version; a fork also records its parent run and fork position."""
+
+    type: Literal["RunStarted"] = "RunStarted"
+    scenario_name: str = Field(description="Name of the scenario (or of the notebook simulation).")
+    scenario: dict[str, Any] = Field(default_factory=dict, description="The whole scenario as loaded.")
+    seed: int = Field(description="Seed of the run's random stream and of its LLM request keys.")
+    package_version: str = Field(description="troupe-es version that recorded the run.")
+    sim_start: UtcDatetime | None = Field(default=None, description="Simulated clock at the start.")
+    parent_run_id: str | None = Field(default=None, description="Run this one was forked from.")
+    fork_position: int | None = Field(default=None, description="Parent position the fork continues from.")
+    settings: dict[str, Any] = volatile(
+        default_factory=dict, description="Execution settings (LLM mode, parallelism, store): volatile.")
+
+
+class RunCompleted(Event):
+    """The run ended normally."""
+
+    type: Literal["RunCompleted"] = "RunCompleted"
+    steps: int = Field(default=0, description="Number of world steps executed.")
+    wall_seconds: float | None = volatile(description="Wall-clock duration of the run.")
+
+
+class RunFailed(Event):
+    """The run ended on an error; everything recorded before it is kept."""
+
+    type: Literal["RunFailed"] = "RunFailed"
+    reason: str = Field(description="One-line reason.")
+    error_type: str = Field(description="Exception class name.")
+
+
+class StepStarted(Event):
+    """A world step began; the simulated clock reads ``sim_time`` of the envelope."""
+
+    type: Literal["StepStarted"] = "StepStarted"
+    world: str
+    step: int = Field(ge=0)
+
+
+class StepCompleted(Event):
+    """A world step ended and the simulated clock advanced."""
+
+    type: Literal["StepCompleted"] = "StepCompleted"
+    world: str
+    step: int = Field(ge=0)
+
+
+class BudgetExceeded(Event):
+    """The run's token or cost budget was reached; the run stops cleanly instead of overspending."""
+
+    type: Literal["BudgetExceeded"] = "BudgetExceeded"
+    limit: Literal["tokens", "cost_usd"]
+    budget: float
+    used: float

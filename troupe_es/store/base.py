@@ -1,0 +1,153 @@
+"""The :class:`EventStore` interface every backend implements, and what they share.
+
+Backends implement the storage primitives (appending rows atomically, iterating rows, versions,
+snapshots, checkpoints); typed reads, run-id resolution and idempotency are shared here. One
+contract test suite (``tests/contract``) proves every backend behaves the same.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from troupe_es.errors import RunNotFoundError
+from troupe_es.events.envelope import NewEvent, Recorded
+from troupe_es.store.rows import StoredRow, decode_row
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC (only ever used for ``recorded_at``)."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """Where a run lives in the log."""
+
+    run_id: str
+    events: int
+    first_position: int
+    last_position: int
+    started_at: datetime
+    last_recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A saved fold state: ``state`` is the projection's value after the event at ``position``."""
+
+    run_id: str
+    name: str
+    position: int
+    state: dict[str, Any]
+
+
+class EventStore(abc.ABC):
+    """An append-only, totally ordered log of events grouped in runs and streams."""
+
+    url: str = "memory://"
+
+    # ---- writing -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def append(self, run_id: str, events: Sequence[NewEvent],
+               expected_version: int | Mapping[str, int] | None = None) -> list[Recorded]:
+        """Append a batch atomically: all events are written or none.
+
+        ``expected_version`` is the version each stream must be at before the batch (0: the
+        stream must not exist yet); a mismatch raises :class:`ConcurrencyError`. An int applies
+        to a single-stream batch, a mapping names streams; ``None`` skips the check. A batch whose
+        event ids were all written before returns the stored records and writes nothing.
+        """
+
+    # ---- reading -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def iter_rows(self, *, run_id: str | None = None, stream: str | None = None,
+                  types: Iterable[str] | None = None, from_position: int | None = None,
+                  until_position: int | None = None, batch_size: int = 2000) -> Iterator[StoredRow]:
+        """Stored rows in position order, undecoded, fetched in pages of ``batch_size``
+        (bounded memory for logs of any size). Both position bounds are inclusive."""
+
+    def read(self, *, run_id: str | None = None, stream: str | None = None,
+             types: Iterable[str] | None = None, from_position: int | None = None,
+             until_position: int | None = None, batch_size: int = 2000) -> Iterator[Recorded]:
+        """Typed events in position order. A row that cannot be decoded raises
+        :class:`CorruptEventError` naming its position and type."""
+        for row in self.iter_rows(run_id=run_id, stream=stream, types=types,
+                                  from_position=from_position, until_position=until_position,
+                                  batch_size=batch_size):
+            yield decode_row(row)
+
+    @abc.abstractmethod
+    def stream_version(self, run_id: str, stream: str) -> int:
+        """Current version of a stream (0 when it has no events)."""
+
+    @abc.abstractmethod
+    def last_position(self) -> int:
+        """Position of the newest event in the store (0 when empty)."""
+
+    @abc.abstractmethod
+    def run_summaries(self) -> list[RunSummary]:
+        """One summary per run, oldest run first."""
+
+    @abc.abstractmethod
+    def rows_by_event_ids(self, event_ids: Sequence[str]) -> list[StoredRow]:
+        """The stored rows carrying any of these event ids, in position order."""
+
+    def resolve_run(self, run_id_or_prefix: str) -> str:
+        """The full id of the one run whose id is, or starts with, the given text."""
+        runs = [s.run_id for s in self.run_summaries()]
+        if run_id_or_prefix in runs:
+            return run_id_or_prefix
+        matches = [r for r in runs if r.startswith(run_id_or_prefix)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise RunNotFoundError(f"no run {run_id_or_prefix!r} in {self.url}")
+        raise RunNotFoundError(f"run prefix {run_id_or_prefix!r} is ambiguous: {', '.join(matches[:5])}")
+
+    # ---- snapshots and checkpoints ----------------------------------------------------------
+    @abc.abstractmethod
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store (or replace) a fold state for ``(run_id, name, position)``."""
+
+    @abc.abstractmethod
+    def load_snapshot(self, run_id: str, name: str, at_or_before: int | None = None) -> Snapshot | None:
+        """The newest snapshot of ``name`` for the run at or before a position."""
+
+    @abc.abstractmethod
+    def save_checkpoint(self, name: str, position: int) -> None:
+        """Record that projection ``name`` has processed every event up to ``position``."""
+
+    @abc.abstractmethod
+    def load_checkpoint(self, name: str) -> int:
+        """Last position projection ``name`` processed (0 when it never ran)."""
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release connections. The store must not be used afterwards."""
+
+    def __enter__(self) -> "EventStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def idempotent_replay(existing: list[StoredRow], events: Sequence[NewEvent]) -> list[Recorded] | None:
+    """If every event id of the batch is already stored, the stored records (a retried batch);
+    ``None`` if none is; :class:`DuplicateEventError` if only some are."""
+    from troupe_es.errors import DuplicateEventError
+
+    if not existing:
+        return None
+    wanted = [e.event_id for e in events]
+    if len(existing) != len(wanted):
+        raise DuplicateEventError(
+            f"{len(existing)} of {len(wanted)} events of the batch were already written "
+            f"(event id {existing[0].event_id}); refusing a partial retry")
+    return [decode_row(r) for r in existing]

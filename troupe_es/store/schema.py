@@ -1,0 +1,90 @@
+"""SQL schema of the event store (SQLAlchemy Core), its append-only triggers and version."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA_VERSION = 1
+"""Version of the database layout written by this troupe-es; a newer one is refused."""
+
+metadata = MetaData()
+
+events = Table(
+    "troupe_events",
+    metadata,
+    Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("run_id", String(64), nullable=False),
+    Column("stream", String(200), nullable=False),
+    Column("stream_version", Integer, nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("causation_id", String(64)),
+    Column("type", String(100), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("sim_time", String(40)),
+    Column("recorded_at", String(40), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    Column("payload", Text),
+    Column("payload_z", LargeBinary),
+    UniqueConstraint("run_id", "stream", "stream_version", name="troupe_events_stream_version"),
+    UniqueConstraint("event_id", name="troupe_events_event_id"),
+)
+Index("troupe_events_run_position", events.c.run_id, events.c.position)
+
+snapshots = Table(
+    "troupe_snapshots",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("state", Text, nullable=False),
+)
+
+checkpoints = Table(
+    "troupe_checkpoints",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("position", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+)
+
+meta = Table(
+    "troupe_meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+SQLITE_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS troupe_events_no_update BEFORE UPDATE ON troupe_events
+       BEGIN SELECT RAISE(ABORT, 'troupe_events is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS troupe_events_no_delete BEFORE DELETE ON troupe_events
+       BEGIN SELECT RAISE(ABORT, 'troupe_events is append-only'); END""",
+)
+
+POSTGRES_TRIGGERS = (
+    """CREATE OR REPLACE FUNCTION troupe_events_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'troupe_events is append-only'; END; $$ LANGUAGE plpgsql""",
+    """DO $$ BEGIN
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'troupe_events_no_change'
+                        AND tgrelid = 'troupe_events'::regclass) THEN
+           CREATE TRIGGER troupe_events_no_change BEFORE UPDATE OR DELETE ON troupe_events
+             FOR EACH ROW EXECUTE FUNCTION troupe_events_append_only();
+         END IF;
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'troupe_events_no_truncate'
+                        AND tgrelid = 'troupe_events'::regclass) THEN
+           CREATE TRIGGER troupe_events_no_truncate BEFORE TRUNCATE ON troupe_events
+             FOR EACH STATEMENT EXECUTE FUNCTION troupe_events_append_only();
+         END IF;
+       END $$""",
+)
