@@ -48,6 +48,12 @@ def echo_json(value: Any) -> None:
 
 def console(stderr: bool = False):  # noqa: ANN201 - rich is imported lazily
     """A rich console on stdout (or stderr)."""
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr, highlight=False)
+    # Piped or captured: never wrap lines, keep tables wide.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=200)

@@ -99,8 +99,13 @@ class EventStore(abc.ABC):
         """The stored rows carrying any of these event ids, in position order."""
 
     def resolve_run(self, run_id_or_prefix: str) -> str:
-        """The full id of the one run whose id is, or starts with, the given text."""
+        """The full id of the one run whose id is, or starts with, the given text;
+        ``last`` names the most recently started run."""
         runs = [s.run_id for s in self.run_summaries()]
+        if run_id_or_prefix == "last" and "last" not in runs:
+            if not runs:
+                raise RunNotFoundError(f"no runs in {self.url}")
+            return runs[-1]
         if run_id_or_prefix in runs:
             return run_id_or_prefix
         matches = [r for r in runs if r.startswith(run_id_or_prefix)]

@@ -1,0 +1,91 @@
+"""The import direction of DESIGN §2, enforced by walking every module's AST."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSERS = {"troupe_es.bootstrap", "troupe_es.api"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _top(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+def _is_composer(module: str) -> bool:
+    return module in COMPOSERS or module == "troupe_es.cli" or module.startswith("troupe_es.cli.")
+
+
+def test_kernel_imports_neither_commands_nor_projections():
+    offenders = []
+    for path in (ROOT / "troupe_es").rglob("*.py"):
+        module = _module_name(path)
+        if _is_composer(module):
+            continue
+        bad = {i for i in _imports(path) if _top(i) in ("commands", "projections")}
+        if bad:
+            offenders.append(f"{module} imports {sorted(bad)}")
+    assert offenders == []
+
+
+def test_projections_never_import_commands():
+    offenders = []
+    for path in (ROOT / "projections").rglob("*.py"):
+        bad = {i for i in _imports(path) if _top(i) == "commands"}
+        if bad:
+            offenders.append(f"{_module_name(path)} imports {sorted(bad)}")
+    assert offenders == []
+
+
+def test_commands_never_import_projections():
+    offenders = []
+    for path in (ROOT / "commands").rglob("*.py"):
+        bad = {i for i in _imports(path) if _top(i) == "projections"}
+        if bad:
+            offenders.append(f"{_module_name(path)} imports {sorted(bad)}")
+    assert offenders == []
+
+
+def test_walker_sees_imports(tmp_path):
+    """The checker itself can fail: it finds both import forms."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("import projections.runs\nfrom commands.turn import x\n", encoding="utf-8")
+    assert {"projections.runs", "commands.turn"} <= _imports(probe)
+
+
+def test_help_imports_no_heavy_library():
+    code = (
+        "import sys\n"
+        "from troupe_es.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('polars', 'lancedb', 'openai', 'pydantic', 'sqlalchemy', 'fastapi')"
+        " if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Commands:" in out.stdout
+    assert "HEAVY=\n" in out.stdout, out.stdout
