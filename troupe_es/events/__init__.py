@@ -30,6 +30,17 @@ from troupe_es.events.run import (
     StepStarted,
 )
 from troupe_es.events.upcasting import upcast, upcaster
+from troupe_es.events.world import (
+    AccessibilityChanged,
+    AgentJoinedWorld,
+    InterventionApplied,
+    PollAnswered,
+    PollClosed,
+    RandomDrawn,
+    RelationChanged,
+    RepetitionSuppressed,
+    WorldCreated,
+)
 
 
 def _build_union():  # noqa: ANN202 - the union type is dynamic by design
@@ -41,6 +52,8 @@ AnyEvent = _build_union()
 EVENT_ADAPTER: TypeAdapter = TypeAdapter(AnyEvent)
 
 __all__ = [
+    "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PollAnswered", "PollClosed",
+    "RandomDrawn", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
     "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "EVENT_ADAPTER", "Event",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunStarted", "StepCompleted",

@@ -1,0 +1,1 @@
+"""The write side: command models, pure decide functions and the thin handlers that run them."""

@@ -1,0 +1,119 @@
+"""Thin handlers for the simple commands: validate against the state, record the events."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from commands.models import (
+    Broadcast,
+    CompleteRun,
+    CreateWorld,
+    DefinePersona,
+    FailRun,
+    JoinWorld,
+    MakeAccessible,
+    Perceive,
+    Relate,
+    StartRun,
+)
+from troupe_es import __version__
+from troupe_es.errors import SimulationError
+from troupe_es.events import (
+    AccessibilityChanged,
+    AgentJoinedWorld,
+    PersonaDefined,
+    RelationChanged,
+    RunCompleted,
+    RunFailed,
+    RunStarted,
+    StimulusPerceived,
+    WorldCreated,
+)
+
+if TYPE_CHECKING:
+    from troupe_es.events import Recorded
+    from troupe_es.runtime import MessageBus
+
+STIMULUS_KINDS = ("listen", "see", "think", "internalize_goal", "socialize")
+
+
+def start_run(cmd: StartRun, bus: "MessageBus") -> list["Recorded"]:
+    if bus.state.status != "new":
+        raise SimulationError(f"run {bus.run_id} has already started")
+    return bus.record([bus.new("run", RunStarted(
+        scenario_name=cmd.scenario_name, scenario=cmd.scenario, seed=cmd.seed,
+        package_version=__version__, sim_start=cmd.sim_start, parent_run_id=cmd.parent_run_id,
+        fork_position=cmd.fork_position, settings=cmd.settings), sim_time=cmd.sim_start)])
+
+
+def define_persona(cmd: DefinePersona, bus: "MessageBus") -> list["Recorded"]:
+    if cmd.name in bus.state.agents:
+        raise SimulationError(f"an agent named {cmd.name!r} already exists in run {bus.run_id}")
+    return bus.record([bus.new(f"agent/{cmd.name}", PersonaDefined(
+        agent=cmd.name, persona=cmd.persona, sources=list(cmd.sources)))])
+
+
+def create_world(cmd: CreateWorld, bus: "MessageBus") -> list["Recorded"]:
+    if cmd.name in bus.state.worlds:
+        raise SimulationError(f"a world named {cmd.name!r} already exists in run {bus.run_id}")
+    if cmd.step_seconds <= 0:
+        raise SimulationError(f"world {cmd.name!r}: step must be positive")
+    return bus.record([bus.new(f"world/{cmd.name}", WorldCreated(
+        world=cmd.name, kind=cmd.kind, start=cmd.start, step_seconds=cmd.step_seconds,  # type: ignore[arg-type]
+        everyone_accessible=cmd.everyone_accessible), sim_time=cmd.start)])
+
+
+def join_world(cmd: JoinWorld, bus: "MessageBus") -> list["Recorded"]:
+    bus.require_world(cmd.world)
+    events = []
+    for name in cmd.agents:
+        bus.require_agent(name)
+        if bus.state.agents[name].world is not None:
+            raise SimulationError(f"agent {name!r} is already in world {bus.state.agents[name].world!r}")
+        events.append(bus.new(f"world/{cmd.world}", AgentJoinedWorld(world=cmd.world, agent=name),
+                              world=cmd.world))
+    return bus.record(events)
+
+
+def perceive(cmd: Perceive, bus: "MessageBus", causation_id: str | None = None) -> list["Recorded"]:
+    bus.require_agent(cmd.agent)
+    if cmd.kind not in STIMULUS_KINDS:
+        raise SimulationError(f"unknown stimulus kind {cmd.kind!r} (use {', '.join(STIMULUS_KINDS)})")
+    world = bus.state.agents[cmd.agent].world
+    return bus.record([bus.new(f"agent/{cmd.agent}", StimulusPerceived(
+        agent=cmd.agent, kind=cmd.kind, content=cmd.content, source=cmd.source),  # type: ignore[arg-type]
+        world=world, causation_id=causation_id)])
+
+
+def broadcast(cmd: Broadcast, bus: "MessageBus", causation_id: str | None = None) -> list["Recorded"]:
+    bus.require_world(cmd.world)
+    members = bus.state.worlds[cmd.world].members
+    return bus.record([bus.new(f"agent/{name}", StimulusPerceived(
+        agent=name, kind="listen", content=cmd.content, source=cmd.source),
+        world=cmd.world, causation_id=causation_id) for name in members])
+
+
+def make_accessible(cmd: MakeAccessible, bus: "MessageBus") -> list["Recorded"]:
+    bus.require_world(cmd.world)
+    for name in cmd.agents:
+        bus.require_agent(name)
+    if not cmd.everyone and len(cmd.agents) < 2:
+        raise SimulationError("make_accessible needs at least two agents (or everyone)")
+    return bus.record([bus.new(f"world/{cmd.world}", AccessibilityChanged(
+        world=cmd.world, agents=sorted(cmd.agents), everyone=cmd.everyone), world=cmd.world)])
+
+
+def relate(cmd: Relate, bus: "MessageBus") -> list["Recorded"]:
+    bus.require_world(cmd.world)
+    for name in cmd.between:
+        bus.require_agent(name)
+    return bus.record([bus.new(f"world/{cmd.world}", RelationChanged(
+        world=cmd.world, between=list(cmd.between), relation=cmd.relation), world=cmd.world)])
+
+
+def complete_run(cmd: CompleteRun, bus: "MessageBus") -> list["Recorded"]:
+    return bus.record([bus.new("run", RunCompleted(steps=cmd.steps, wall_seconds=cmd.wall_seconds))])
+
+
+def fail_run(cmd: FailRun, bus: "MessageBus") -> list["Recorded"]:
+    return bus.record([bus.new("run", RunFailed(reason=cmd.reason, error_type=cmd.error_type))])

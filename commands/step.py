@@ -1,0 +1,192 @@
+"""``AdvanceStep``: one world step — interventions, every agent's turn, deliveries, the clock.
+
+Within a step every agent perceives the world as of the step's start, so turns run
+concurrently (``RuntimeSettings.parallel`` threads, bounded again by the gateway's concurrency
+limit). Their events are committed in the order drawn from the run's seeded random stream, so a
+run with ``parallel=8`` yields the same content hashes as the same run with ``parallel=1``.
+"""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from commands.deliver import deliveries
+from commands.handlers import broadcast, perceive
+from commands.interventions import Intervention, due
+from commands.models import AdvanceStep, Broadcast, Perceive, TakeTurn
+from commands.turn import TurnOutput, build_turn_messages, decide_turn
+from troupe_es.domain import RunState
+from troupe_es.errors import SimulationError, TroupeError
+from troupe_es.events import (
+    ActionTaken,
+    InterventionApplied,
+    NewEvent,
+    RandomDrawn,
+    StepCompleted,
+    StepStarted,
+)
+from troupe_es.store.rows import new_event_id
+
+if TYPE_CHECKING:
+    from troupe_es.events import Recorded
+    from troupe_es.runtime import MessageBus
+
+
+@dataclass
+class LLMOutcome:
+    """What one agent's LLM call produced: its events, the parsed output or the error."""
+
+    agent: str
+    events: list[NewEvent]
+    output: Any = None
+    error: TroupeError | None = None
+
+
+def stamp(events: list[NewEvent]) -> list[NewEvent]:
+    """Give gateway events ids (when they have none) and chain each to the one before."""
+    out: list[NewEvent] = []
+    previous: str | None = None
+    for ev in events:
+        event_id = ev.event_id or new_event_id()
+        causation = ev.causation_id if ev.causation_id else previous
+        out.append(replace(ev, event_id=event_id, causation_id=causation))
+        previous = event_id
+    return out
+
+
+def completion_id(events: list[NewEvent]) -> str | None:
+    """Event id of the completion among a call's events (what actions are caused by)."""
+    for ev in reversed(events):
+        if ev.event.type == "LLMCallCompleted":
+            return ev.event_id
+    return events[-1].event_id if events else None
+
+
+def call_llm(bus: "MessageBus", agent: str, messages: list[dict[str, str]], output_model: type,
+             *, call_id: str, step: int | None, causation_id: str | None, purpose: str,
+             world: str | None) -> LLMOutcome:
+    """One structured LLM call through the gateway; errors are captured, not raised."""
+    from troupe_es.llm import CallContext, ChatRequest
+
+    request = ChatRequest(model=bus.settings.model, messages=messages,
+                          parameters=dict(bus.settings.llm_parameters))
+    ctx = CallContext(run_id=bus.run_id, seed=bus.state.seed, call_id=call_id, agent=agent, step=step,
+                      sim_time=bus.clock(world), causation_id=causation_id, purpose=purpose)
+    buffer: list[NewEvent] = []
+    try:
+        result = bus.gateway.chat(request, ctx, output_model=output_model, record=buffer.extend)
+    except TroupeError as exc:
+        return LLMOutcome(agent, stamp(buffer), error=exc)
+    parsed = result.parsed
+    if not isinstance(parsed, output_model):
+        parsed = output_model.model_validate(parsed)
+    return LLMOutcome(agent, stamp(buffer), output=parsed)
+
+
+def run_concurrently(bus: "MessageBus", agents: list[str], work) -> list[LLMOutcome]:  # noqa: ANN001
+    """``work(agent)`` for every agent, ``settings.parallel`` at a time, results in input order."""
+    workers = max(1, min(bus.settings.parallel, len(agents)))
+    if workers == 1:
+        return [work(name) for name in agents]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="troupe-turn") as pool:
+        return list(pool.map(work, agents))
+
+
+def draw_order(state: RunState, world: str, step: int) -> list[str]:
+    """The agents' acting order for a step, drawn from the run's seeded stream (pure)."""
+    members = list(state.worlds[world].members)
+    random.Random(f"{state.seed}:{world}:{step}:order").shuffle(members)
+    return members
+
+
+def _apply_interventions(bus: "MessageBus", world: str, step: int, causation: str) -> None:
+    items: tuple[Intervention, ...] = tuple(bus.settings.interventions)
+    for iv in due(bus.state, world, step, items):
+        [applied] = bus.record([bus.new(f"world/{world}", InterventionApplied(
+            world=world, name=iv.name, step=step, effect=iv.effect), world=world, causation_id=causation)])
+        effect = iv.effect
+        if "broadcast" in effect:
+            broadcast(Broadcast(world=world, content=str(effect["broadcast"]), source="intervention"),
+                      bus, causation_id=applied.event_id)
+        for kind, stimulus in (("tell", "listen"), ("think", "think"), ("see", "see")):
+            if kind in effect:
+                spec = effect[kind]
+                perceive(Perceive(agent=spec["to"], kind=stimulus, content=spec["text"],
+                                  source=spec.get("from", "intervention")), bus, causation_id=applied.event_id)
+
+
+def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
+               causation_id: str | None) -> tuple[list["Recorded"], TroupeError | None]:
+    """Every agent's turn against the state as it is now, committed in ``agents`` order, then the
+    deliveries of what they did. Returns the records and the first LLM error (if any)."""
+    snapshot = bus.state
+    max_actions = bus.settings.max_actions
+
+    def turn(agent: str) -> LLMOutcome:
+        messages = build_turn_messages(snapshot, agent, max_actions=max_actions,
+                                       persona_facts=bus.persona_facts(snapshot.agents[agent].persona))
+        call_id = f"{agent}/step-{step}/turn-{snapshot.agents[agent].turns}"
+        return call_llm(bus, agent, messages, TurnOutput, call_id=call_id, step=step,
+                        causation_id=causation_id, purpose="turn", world=world)
+
+    outcomes = run_concurrently(bus, agents, turn)
+    recorded: list[Recorded] = []
+    actions: list[ActionTaken] = []
+    w = snapshot.worlds[world]
+    for outcome in outcomes:
+        batch = list(outcome.events)
+        if outcome.output is not None:
+            agent = snapshot.agents[outcome.agent]
+            cause = completion_id(outcome.events)
+            for event in decide_turn(agent, outcome.output, reachable=w.accessible_to(agent.name),
+                                     members=w.members, max_actions=max_actions):
+                batch.append(bus.new(f"agent/{agent.name}", event, world=world, causation_id=cause))
+        records = bus.record(batch)
+        recorded += records
+        actions += [r.event for r in records if isinstance(r.event, ActionTaken)]
+    delivered = deliveries(snapshot, actions)
+    recorded += bus.record([bus.new(stream, event, world=world) for stream, event in delivered])
+    return recorded, next((o.error for o in outcomes if o.error is not None), None)
+
+
+def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
+    """Run one step of ``cmd.world``; raises the first agent's LLM error after recording all."""
+    bus.require_world(cmd.world)
+    world = bus.state.worlds[cmd.world]
+    if not world.members:
+        raise SimulationError(f"world {cmd.world!r} has no agents")
+    step = world.step
+    start = world.clock_dt()
+    seconds = cmd.step_seconds or world.step_seconds
+    name = cmd.world
+    recorded: list[Recorded] = []
+    started = bus.record([bus.new(f"world/{name}", StepStarted(world=name, step=step), sim_time=start)])[0]
+    recorded.append(started)
+    _apply_interventions(bus, name, step, started.event_id)
+    order = draw_order(bus.state, name, step)
+    recorded += bus.record([bus.new("run", RandomDrawn(purpose=f"agent order {name} step {step}", value=order),
+                                    world=name, causation_id=started.event_id)])
+    records, failure = play_turns(bus, name, order, step=step, causation_id=started.event_id)
+    recorded += records
+    if failure is not None:
+        raise failure
+    end = start + timedelta(seconds=seconds) if start else None
+    recorded += bus.record([bus.new(f"world/{name}", StepCompleted(world=name, step=step), sim_time=end)])
+    return recorded
+
+
+def take_turn(cmd: TakeTurn, bus: "MessageBus") -> list["Recorded"]:
+    """One agent acts now, outside a world step (``person.listen_and_act``)."""
+    bus.require_agent(cmd.agent)
+    agent = bus.state.agents[cmd.agent]
+    if agent.world is None:
+        raise SimulationError(f"agent {cmd.agent!r} is in no world: add it to one before it acts")
+    step = bus.state.worlds[agent.world].step
+    records, failure = play_turns(bus, agent.world, [cmd.agent], step=step, causation_id=None)
+    if failure is not None:
+        raise failure
+    return records

@@ -1,0 +1,264 @@
+"""The notebook facade: ``Simulation``, ``Person`` and ``World``.
+
+Every call appends events; nothing is held only in memory, so whatever a notebook does can be
+inspected with ``troupe-es log``, audited, verified and queried through projections::
+
+    from troupe_es import Simulation
+    sim = Simulation.open("sqlite:///troupe.db", llm="mock", seed=42)
+    lisa = sim.load_persona("examples/personas/lisa.agent.json")
+    oscar = sim.person("Oscar", age=30, occupation={"title": "Architect"})
+    room = sim.world("Focus room", people=[lisa, oscar], step="15m")
+    room.broadcast("What would make you buy a new breakfast cereal?")
+    room.run(2)
+    print(lisa.listen_and_act("Would you pay 20% more for organic?"))
+    sim.events(type="ActionTaken")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from commands.models import (
+    AdvanceStep,
+    AskPoll,
+    Broadcast,
+    CompleteRun,
+    CreateWorld,
+    DefinePersona,
+    JoinWorld,
+    MakeAccessible,
+    Perceive,
+    Relate,
+    StartRun,
+    TakeTurn,
+)
+from troupe_es.bootstrap import make_bus, make_gateway, new_run_id
+from troupe_es.domain import AgentState, RunState, WorldState
+from troupe_es.events import ActionTaken, Recorded
+from troupe_es.runtime import MessageBus, RuntimeSettings
+from troupe_es.store import EventStore, open_store
+
+DEFAULT_START = datetime(2026, 1, 1, 9, 0)
+
+
+def _seconds(step: str | float | timedelta) -> float:
+    if isinstance(step, timedelta):
+        return step.total_seconds()
+    if isinstance(step, (int, float)):
+        return float(step)
+    from troupe_es.scenario import parse_duration
+
+    return parse_duration(step).total_seconds()
+
+
+class Person:
+    """An agent of the simulation (TinyTroupe's TinyPerson)."""
+
+    def __init__(self, sim: "Simulation", name: str) -> None:
+        self._sim = sim
+        self.name = name
+
+    @property
+    def state(self) -> AgentState:
+        """The agent's current state, folded from the log."""
+        return self._sim.state.agents[self.name]
+
+    def _perceive(self, kind: str, text: str, source: str | None) -> "Person":
+        self._sim.bus.handle(Perceive(agent=self.name, kind=kind, content=text, source=source))
+        return self
+
+    def listen(self, text: str, source: str | None = None) -> "Person":
+        """Hear something (from ``source``, default: the world)."""
+        return self._perceive("listen", text, source or "world")
+
+    def see(self, text: str) -> "Person":
+        """See something described by ``text``."""
+        return self._perceive("see", text, "world")
+
+    def think(self, text: str) -> "Person":
+        """Have a thought put in mind."""
+        return self._perceive("think", text, None)
+
+    def internalize_goal(self, goal: str) -> "Person":
+        """Adopt a goal."""
+        return self._perceive("internalize_goal", goal, None)
+
+    def socialize(self, text: str, source: str | None = None) -> "Person":
+        """Receive a social cue."""
+        return self._perceive("socialize", text, source)
+
+    def act(self) -> list[ActionTaken]:
+        """Take one turn now; returns the actions taken (DONE included)."""
+        records = self._sim.bus.handle(TakeTurn(agent=self.name))
+        return [r.event for r in records if isinstance(r.event, ActionTaken) and r.event.agent == self.name]
+
+    def listen_and_act(self, text: str, source: str | None = None) -> list[ActionTaken]:
+        """Hear ``text`` and act on it at once."""
+        self.listen(text, source)
+        return self.act()
+
+    def __repr__(self) -> str:
+        return f"Person({self.name!r})"
+
+
+class World:
+    """A world with a simulated clock (TinyWorld / TinySocialNetwork)."""
+
+    def __init__(self, sim: "Simulation", name: str) -> None:
+        self._sim = sim
+        self.name = name
+
+    @property
+    def state(self) -> WorldState:
+        return self._sim.state.worlds[self.name]
+
+    def add(self, *people: Person | str) -> "World":
+        """Place people in this world."""
+        names = tuple(p.name if isinstance(p, Person) else p for p in people)
+        self._sim.bus.handle(JoinWorld(world=self.name, agents=names))
+        return self
+
+    def broadcast(self, text: str) -> "World":
+        """Everyone in the world hears ``text``."""
+        self._sim.bus.handle(Broadcast(world=self.name, content=text))
+        return self
+
+    def make_everyone_accessible(self) -> "World":
+        """Everyone can talk to everyone."""
+        self._sim.bus.handle(MakeAccessible(world=self.name, everyone=True))
+        return self
+
+    def make_accessible(self, *people: Person | str) -> "World":
+        """These people can talk to each other."""
+        names = tuple(p.name if isinstance(p, Person) else p for p in people)
+        self._sim.bus.handle(MakeAccessible(world=self.name, agents=names))
+        return self
+
+    def relate(self, a: Person | str, b: Person | str, relation: str) -> "World":
+        """Set a social-network relation (it makes the two mutually accessible)."""
+        names = tuple(p.name if isinstance(p, Person) else p for p in (a, b))
+        self._sim.bus.handle(Relate(world=self.name, between=names, relation=relation))  # type: ignore[arg-type]
+        return self
+
+    def run(self, steps: int, timedelta_per_step: str | float | timedelta | None = None) -> "World":
+        """Advance ``steps`` steps; every agent takes a turn in each."""
+        if steps < 0:
+            from troupe_es.errors import SimulationError
+
+            raise SimulationError(f"steps must be >= 0, got {steps}")
+        seconds = _seconds(timedelta_per_step) if timedelta_per_step is not None else None
+        for _ in range(steps):
+            self._sim.bus.handle(AdvanceStep(world=self.name, step_seconds=seconds))
+        return self
+
+    def poll(self, question: str, options: Sequence[str], people: Iterable[Person | str] = ()) -> dict[str, int]:
+        """Ask a poll; returns the tally (option → votes)."""
+        names = tuple(p.name if isinstance(p, Person) else p for p in people)
+        records = self._sim.bus.handle(AskPoll(world=self.name, question=question, options=tuple(options),
+                                               agents=names))
+        return dict(records[-1].event.tally)
+
+
+class Simulation:
+    """One run in an event store, driven from Python."""
+
+    def __init__(self, store: EventStore, bus: MessageBus, gateway: Any) -> None:
+        self.store = store
+        self.bus = bus
+        self._gateway = gateway
+
+    @classmethod
+    def open(cls, store: str | EventStore = "sqlite:///troupe.db", *, llm: str = "mock",
+             model: str = "gpt-4o-mini", base_url: str | None = None, seed: int = 0,
+             name: str = "notebook", cache: bool = True, parallel: int = 1,
+             temperature: float | None = None, max_actions: int = 15) -> "Simulation":
+        """Start a new run in ``store`` (a URL or an open store)."""
+        store_obj = open_store(store) if isinstance(store, str) else store
+        gateway = make_gateway(store_obj, llm=llm, model=model, base_url=base_url, cache=cache,
+                               max_concurrency=max(parallel, 1))
+        params = {"temperature": temperature} if temperature is not None else {}
+        settings = RuntimeSettings(model=model, llm_parameters=params, parallel=parallel, max_actions=max_actions)
+        run_id = new_run_id(store_obj, name)
+        bus = make_bus(store_obj, run_id, gateway=gateway, settings=settings)
+        bus.handle(StartRun(scenario_name=name, scenario={"kind": "notebook"}, seed=seed,
+                            settings={"llm": llm, "model": model, "parallel": parallel}))
+        return cls(store_obj, bus, gateway)
+
+    @property
+    def run_id(self) -> str:
+        return self.bus.run_id
+
+    @property
+    def state(self) -> RunState:
+        """The run's current state, folded from its events."""
+        return self.bus.state
+
+    def person(self, name: str, **persona: Any) -> Person:
+        """Define a person inline (TinyTroupe persona fields as keyword arguments)."""
+        from troupe_es.personas import Persona
+
+        spec = Persona.model_validate({"name": name, **persona}).to_spec()
+        self.bus.handle(DefinePersona(name=name, persona=spec))
+        return Person(self, name)
+
+    def load_persona(self, path: str | Path, fragments: Sequence[str | Path] = (),
+                     name: str | None = None) -> Person:
+        """Load a TinyTroupe ``.agent.json`` (optionally merging ``.fragment.json`` files)."""
+        from troupe_es.personas import load_persona_file, merge_persona
+
+        spec = load_persona_file(path)
+        spec_dict = spec if isinstance(spec, dict) else spec.to_spec()
+        for fragment in fragments:
+            frag = load_persona_file(fragment)
+            frag_dict = frag if isinstance(frag, dict) else frag.to_spec()
+            spec_dict = merge_persona(spec_dict, frag_dict, where=str(fragment))
+        if name:
+            spec_dict = {**spec_dict, "name": name}
+        self.bus.handle(DefinePersona(name=spec_dict["name"], persona=spec_dict,
+                                      sources=(str(path), *map(str, fragments))))
+        return Person(self, spec_dict["name"])
+
+    def world(self, name: str, *, people: Iterable[Person | str] = (), start: datetime = DEFAULT_START,
+              step: str | float | timedelta = "1h", everyone_accessible: bool = True,
+              social_network: bool = False) -> World:
+        """Create a world (``social_network=True``: a TinySocialNetwork) and place people in it."""
+        self.bus.handle(CreateWorld(name=name, start=start, step_seconds=_seconds(step),
+                                    kind="social_network" if social_network else "world",
+                                    everyone_accessible=everyone_accessible and not social_network))
+        world = World(self, name)
+        people = list(people)
+        if people:
+            world.add(*people)
+        return world
+
+    def events(self, *, type: str | Iterable[str] | None = None, agent: str | None = None,
+               stream: str | None = None) -> list[Recorded]:
+        """This run's events, optionally filtered."""
+        types = [type] if isinstance(type, str) else (list(type) if type is not None else None)
+        out = []
+        for rec in self.store.read(run_id=self.run_id, types=types, stream=stream):
+            if agent is None or getattr(rec.event, "agent", None) == agent or rec.stream == f"agent/{agent}":
+                out.append(rec)
+        return out
+
+    def complete(self) -> None:
+        """Mark the run completed (``troupe-es runs`` shows it so)."""
+        steps = sum(w.step for w in self.state.worlds.values())
+        self.bus.handle(CompleteRun(steps=steps))
+
+    def close(self) -> None:
+        """Complete the run if still open and release the gateway (the store stays open if given)."""
+        if self.state.status == "running":
+            self.complete()
+        close = getattr(self._gateway, "close", None)
+        if close:
+            close()
+
+    def __enter__(self) -> "Simulation":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

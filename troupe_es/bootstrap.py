@@ -1,0 +1,98 @@
+"""Composition root: wires the store, the LLM gateway, the command handlers and the message bus.
+
+The only kernel module (with :mod:`troupe_es.api` and the CLI) allowed to import ``commands``
+and ``projections``. Everything a run needs is assembled here, once, from plain options.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from commands import handlers as h
+from commands.models import (
+    AdvanceStep,
+    AskPoll,
+    Broadcast,
+    CompleteRun,
+    CreateWorld,
+    DefinePersona,
+    FailRun,
+    JoinWorld,
+    MakeAccessible,
+    Perceive,
+    Relate,
+    StartRun,
+    TakeTurn,
+)
+from commands.poll import ask_poll
+from commands.step import advance_step, take_turn
+from troupe_es.domain import RunState
+from troupe_es.errors import ConfigurationError
+from troupe_es.runtime import Handler, MessageBus, Observer, RuntimeSettings
+from troupe_es.store.base import EventStore
+
+HANDLERS: dict[type, Handler] = {
+    StartRun: h.start_run,
+    DefinePersona: h.define_persona,
+    CreateWorld: h.create_world,
+    JoinWorld: h.join_world,
+    Perceive: h.perceive,
+    Broadcast: h.broadcast,
+    MakeAccessible: h.make_accessible,
+    Relate: h.relate,
+    AdvanceStep: advance_step,
+    TakeTurn: take_turn,
+    AskPoll: ask_poll,
+    CompleteRun: h.complete_run,
+    FailRun: h.fail_run,
+}
+"""Command type → handler: the whole write side at a glance."""
+
+
+def persona_facts(persona: dict[str, Any]) -> list[str]:
+    """The compact persona rendering that goes into every prompt."""
+    from troupe_es.personas import Persona, persona_prompt_facts
+
+    return persona_prompt_facts(Persona.model_validate(persona))
+
+
+def new_run_id(store: EventStore, name: str) -> str:
+    """A fresh run id: the scenario's slug and six random hex digits (unique in the store)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32] or "run"
+    existing = {s.run_id for s in store.run_summaries()}
+    while True:
+        run_id = f"{slug}-{os.urandom(3).hex()}"
+        if run_id not in existing:
+            return run_id
+
+
+def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = None,
+                 base_url: str | None = None, cache: bool = True, replay_of: str | None = None,
+                 budget: dict[str, float] | None = None, max_concurrency: int = 8,
+                 provider_options: dict[str, Any] | None = None) -> Any:
+    """The LLM gateway for a run. ``replay_of`` makes it strict replay (no provider at all)."""
+    from projections.llm_cache import cache_for_store
+    from troupe_es.llm import Budget, LLMGateway, make_provider
+
+    if llm not in ("mock", "openai"):
+        raise ConfigurationError(f"unknown --llm {llm!r}: use mock or openai")
+    budget_obj = None
+    if budget:
+        budget_obj = Budget(tokens=budget.get("tokens"), cost_usd=budget.get("cost_usd"))
+    if replay_of is not None:
+        return LLMGateway(store, None, mode="replay", replay_of=replay_of,
+                          max_concurrency=max_concurrency, budget=budget_obj,
+                          cache=cache_for_store(store))
+    provider = make_provider(llm, model=model, base_url=base_url, **(provider_options or {}))
+    return LLMGateway(store, provider, mode="cache" if cache else "live", max_concurrency=max_concurrency,
+                      budget=budget_obj, cache=cache_for_store(store))
+
+
+def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeSettings = RuntimeSettings(),
+             observers: Sequence[Observer] = (), state: RunState | None = None) -> MessageBus:
+    """A message bus for ``run_id`` with every handler registered."""
+    return MessageBus(store, run_id, handlers=HANDLERS, gateway=gateway, persona_facts=persona_facts,
+                      settings=settings, state=state, observers=observers)

@@ -1,0 +1,37 @@
+"""``troupe-es export``: a run's events as JSON lines or parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from troupe_es.cli.context import CliContext, console, pass_cli
+
+
+@click.command()
+@click.argument("run")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write.")
+@pass_cli
+def export(cli: CliContext, run: str, fmt: str, out_path: Path) -> None:
+    """Export RUN's events: JSON lines (envelope + payload per line, as `log --json`) or a parquet
+    file (envelope columns and the payload as JSON text) for polars, pandas or DuckDB."""
+    import json
+
+    store = cli.store
+    run_id = store.resolve_run(run)
+    count = 0
+    if fmt == "jsonl":
+        with out_path.open("w", encoding="utf-8") as fh:
+            for rec in store.read(run_id=run_id):
+                fh.write(json.dumps(rec.to_json_dict(), ensure_ascii=False) + "\n")
+                count += 1
+    else:
+        from projections.analytics import events_frame
+
+        frame = events_frame(store, run_id).collect()
+        frame.write_parquet(out_path)
+        count = frame.height
+    console(stderr=True).print(f"wrote {count} events of {run_id} to {out_path}")
