@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from commands.models import (
+    BeginScriptStep,
     Broadcast,
+    ChangePersona,
     CompleteRun,
     CreateWorld,
     DefinePersona,
@@ -21,11 +23,13 @@ from troupe_es.errors import SimulationError
 from troupe_es.events import (
     AccessibilityChanged,
     AgentJoinedWorld,
+    PersonaChanged,
     PersonaDefined,
     RelationChanged,
     RunCompleted,
     RunFailed,
     RunStarted,
+    ScriptStepStarted,
     StimulusPerceived,
     WorldCreated,
 )
@@ -51,6 +55,16 @@ def define_persona(cmd: DefinePersona, bus: "MessageBus") -> list["Recorded"]:
         raise SimulationError(f"an agent named {cmd.name!r} already exists in run {bus.run_id}")
     return bus.record([bus.new(f"agent/{cmd.name}", PersonaDefined(
         agent=cmd.name, persona=cmd.persona, sources=list(cmd.sources)))])
+
+
+def change_persona(cmd: ChangePersona, bus: "MessageBus") -> list["Recorded"]:
+    bus.require_agent(cmd.name)
+    return bus.record([bus.new(f"agent/{cmd.name}", PersonaChanged(
+        agent=cmd.name, persona=cmd.persona, sources=list(cmd.sources)))])
+
+
+def begin_script_step(cmd: BeginScriptStep, bus: "MessageBus") -> list["Recorded"]:
+    return bus.record([bus.new("run", ScriptStepStarted(index=cmd.index, step=cmd.step))])
 
 
 def create_world(cmd: CreateWorld, bus: "MessageBus") -> list["Recorded"]:

@@ -30,6 +30,23 @@ class DefinePersona:
 
 
 @dataclass(frozen=True)
+class ChangePersona:
+    """Replace an existing agent's persona, keeping its memory and state (a fork's what-if)."""
+
+    name: str
+    persona: dict[str, Any]
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BeginScriptStep:
+    """Mark the start of a scenario script line (fork and the debugger use it)."""
+
+    index: int
+    step: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class CreateWorld:
     """Create a world (or social network) with a simulated clock."""
 

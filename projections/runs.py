@@ -49,7 +49,7 @@ def _evolve(state: dict[str, RunRow], rec: Recorded) -> dict[str, RunRow]:
         row = replace(row, scenario=e.scenario_name, parent_run_id=e.parent_run_id,
                       fork_position=e.fork_position, started_at=rec.recorded_at)
     elif kind == "RunCompleted":
-        row = replace(row, status="completed")
+        row = replace(row, status="budget-exceeded" if row.status == "budget-exceeded" else "completed")
     elif kind == "RunFailed":
         row = replace(row, status="failed", reason=e.reason)
     elif kind == "BudgetExceeded":

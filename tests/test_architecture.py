@@ -34,7 +34,8 @@ def _top(name: str) -> str:
 
 
 def _is_composer(module: str) -> bool:
-    return module in COMPOSERS or module == "troupe_es.cli" or module.startswith("troupe_es.cli.")
+    return module in COMPOSERS or any(module.startswith(f"{pkg}.") for pkg in ("troupe_es.cli", "troupe_es.api")) \
+        or module == "troupe_es.cli"
 
 
 def test_kernel_imports_neither_commands_nor_projections():

@@ -15,7 +15,9 @@ from commands import handlers as h
 from commands.models import (
     AdvanceStep,
     AskPoll,
+    BeginScriptStep,
     Broadcast,
+    ChangePersona,
     CompleteRun,
     CreateWorld,
     DefinePersona,
@@ -37,6 +39,8 @@ from troupe_es.store.base import EventStore
 HANDLERS: dict[type, Handler] = {
     StartRun: h.start_run,
     DefinePersona: h.define_persona,
+    ChangePersona: h.change_persona,
+    BeginScriptStep: h.begin_script_step,
     CreateWorld: h.create_world,
     JoinWorld: h.join_world,
     Perceive: h.perceive,

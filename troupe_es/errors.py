@@ -18,6 +18,7 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     │   └── RunNotFoundError          no run matches the id or prefix
     ├── LLMError                      a model call could not be completed
     │   ├── ProviderError             the provider failed after every retry (HTTP, timeout)
+    │   │   └── ProviderHTTPError     one failed attempt (status, Retry-After, transient or not)
     │   ├── InvalidOutputError        structured output stayed invalid after feedback retries
     │   ├── BudgetExceededError       the run's token or cost budget would be exceeded
     │   └── ReplayDivergenceError     replay asked for a call that was never recorded (exit 3)
@@ -89,6 +90,18 @@ class LLMError(TroupeError):
 
 class ProviderError(LLMError):
     """The provider failed after every retry (HTTP error, timeout, connection error)."""
+
+
+class ProviderHTTPError(ProviderError):
+    """One failed provider attempt: HTTP status (None for timeouts and connection errors),
+    the server's Retry-After, and whether retrying may help."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None,
+                 transient: bool = True):
+        super().__init__(message)
+        self.status_code = status_code
+        self.retry_after = retry_after
+        self.transient = transient
 
 
 class InvalidOutputError(LLMError):

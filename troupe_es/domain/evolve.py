@@ -51,6 +51,10 @@ def _persona_defined(s: RunState, r: Recorded, e: Any) -> RunState:
     return _with_agent(s, AgentState(name=e.agent, persona=e.persona))
 
 
+def _persona_changed(s: RunState, r: Recorded, e: Any) -> RunState:
+    return _with_agent(s, replace(s.agents[e.agent], persona=e.persona))
+
+
 def _world_created(s: RunState, r: Recorded, e: Any) -> RunState:
     return _with_world(s, WorldState(name=e.world, kind=e.kind, clock=iso_utc(e.start),
                                      step_seconds=e.step_seconds,
@@ -145,6 +149,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "RunCompleted": lambda s, r, e: replace(s, status="completed"),
     "RunFailed": lambda s, r, e: replace(s, status="failed"),
     "PersonaDefined": _persona_defined,
+    "PersonaChanged": _persona_changed,
     "WorldCreated": _world_created,
     "AgentJoinedWorld": _agent_joined,
     "AccessibilityChanged": _accessibility,

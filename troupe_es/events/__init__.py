@@ -34,11 +34,13 @@ from troupe_es.events.world import (
     AccessibilityChanged,
     AgentJoinedWorld,
     InterventionApplied,
+    PersonaChanged,
     PollAnswered,
     PollClosed,
     RandomDrawn,
     RelationChanged,
     RepetitionSuppressed,
+    ScriptStepStarted,
     WorldCreated,
 )
 
@@ -52,8 +54,8 @@ AnyEvent = _build_union()
 EVENT_ADAPTER: TypeAdapter = TypeAdapter(AnyEvent)
 
 __all__ = [
-    "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PollAnswered", "PollClosed",
-    "RandomDrawn", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
+    "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
+    "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
     "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "EVENT_ADAPTER", "Event",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunStarted", "StepCompleted",

@@ -97,3 +97,20 @@ class PollClosed(Event):
     options: list[str]
     tally: dict[str, int]
     winner: str | None = Field(default=None, description="The option with most votes (ties: first listed).")
+
+
+class ScriptStepStarted(Event):
+    """The scenario runner began a line of the script (what the following events belong to)."""
+
+    type: Literal["ScriptStepStarted"] = "ScriptStepStarted"
+    index: int = Field(ge=0, description="Index of the line in the run's script.")
+    step: dict[str, Any] = Field(description="The script line as written in the scenario.")
+
+
+class PersonaChanged(Event):
+    """An agent's persona was replaced (a fork's what-if); its memory and state are kept."""
+
+    type: Literal["PersonaChanged"] = "PersonaChanged"
+    agent: str
+    persona: dict[str, Any]
+    sources: list[str] = Field(default_factory=list)

@@ -207,14 +207,12 @@ class Simulation:
     def load_persona(self, path: str | Path, fragments: Sequence[str | Path] = (),
                      name: str | None = None) -> Person:
         """Load a TinyTroupe ``.agent.json`` (optionally merging ``.fragment.json`` files)."""
-        from troupe_es.personas import load_persona_file, merge_persona
+        from troupe_es.personas import Persona, merge_persona, read_persona_dict
 
-        spec = load_persona_file(path)
-        spec_dict = spec if isinstance(spec, dict) else spec.to_spec()
+        spec_dict = read_persona_dict(path)
         for fragment in fragments:
-            frag = load_persona_file(fragment)
-            frag_dict = frag if isinstance(frag, dict) else frag.to_spec()
-            spec_dict = merge_persona(spec_dict, frag_dict, where=str(fragment))
+            spec_dict = merge_persona(spec_dict, read_persona_dict(fragment), where=str(fragment))
+        spec_dict = Persona.model_validate(spec_dict).to_spec()
         if name:
             spec_dict = {**spec_dict, "name": name}
         self.bus.handle(DefinePersona(name=spec_dict["name"], persona=spec_dict,

@@ -1,0 +1,40 @@
+"""``troupe-es fork``: continue a run from a position as a new run (the what-if tool)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from troupe_es.cli.context import CliContext, pass_cli
+from troupe_es.cli.run_cmd import execute_and_report, llm_options
+
+
+@click.command()
+@click.argument("run")
+@click.option("--at", "position", type=int, required=True, metavar="P",
+              help="The last position of RUN the fork keeps.")
+@click.option("--scenario", "scenario_path", type=click.Path(path_type=Path), default=None,
+              help="A scenario whose script replaces the rest of the parent's (changed personas apply).")
+@llm_options
+@pass_cli
+def fork(cli: CliContext, run: str, position: int, scenario_path: Path | None, **options) -> None:  # noqa: ANN003
+    """Start a new run whose state is RUN's state at position P, and continue it.
+
+    Without --scenario the fork plays the rest of the parent's script (live or cached); with it,
+    that scenario's script, after applying its personas (changed ones are replaced, new ones
+    join). The new run records its parent and fork position; `troupe-es runs` shows the tree.
+    Prints the new run id alone on the last line.
+    """
+    from commands.plan import plan_from_scenario
+    from troupe_es.api.replay import fork_plan, inheritor
+
+    store = cli.store
+    parent = store.resolve_run(run)
+    new_plan = None
+    if scenario_path is not None:
+        from troupe_es.scenario import load_scenario
+
+        new_plan = plan_from_scenario(load_scenario(scenario_path))
+    plan, point = fork_plan(store, parent, position, new_plan)
+    execute_and_report(cli, plan, options, fork=point, inherit=inheritor(store, parent, position))

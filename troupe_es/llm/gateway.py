@@ -1,0 +1,293 @@
+"""The LLM gateway: the only path to a model. Every call is recorded as events.
+
+``LLMCallRequested`` comes first, then ``LLMCallCompleted`` or ``LLMCallFailed`` (and
+``BudgetExceeded`` when the budget stops a call). Modes: ``live`` calls the provider; ``cache``
+reuses any recorded completion with the same request key (zero network); ``replay`` answers only
+from the run being replayed and never touches a provider.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from troupe_es.errors import (
+    BudgetExceededError,
+    ConfigurationError,
+    InvalidOutputError,
+    ProviderError,
+    ProviderHTTPError,
+    ReplayDivergenceError,
+)
+from troupe_es.events import (
+    BudgetExceeded,
+    LLMAttempt,
+    LLMCallCompleted,
+    LLMCallFailed,
+    LLMCallRequested,
+    NewEvent,
+)
+from troupe_es.llm.budget import Budget
+from troupe_es.llm.prices import PriceTable
+from troupe_es.llm.provider import Provider
+from troupe_es.llm.replay import ReplayIndex
+from troupe_es.llm.request import CallContext, ChatRequest, ChatResult, request_key, strict_schema
+from troupe_es.llm.retry import RetryPolicy
+from troupe_es.store.base import EventStore
+from troupe_es.store.rows import new_event_id
+
+Mode = Literal["live", "cache", "replay"]
+Recorder = Callable[[list[NewEvent]], None]
+_ERRORS = {"InvalidOutputError": InvalidOutputError, "ProviderError": ProviderError,
+           "ProviderHTTPError": ProviderError, "BudgetExceededError": BudgetExceededError}
+
+
+class CompletionCache(Protocol):
+    """Request key → a recorded completion (a projection over the log)."""
+
+    def get(self, key: str) -> LLMCallCompleted | None: ...
+
+    def put(self, key: str, completion: LLMCallCompleted) -> None: ...
+
+
+class _Outcome:
+    """What the live path produced: the completion or the failure, with attempts."""
+
+    def __init__(self) -> None:
+        self.attempts: list[LLMAttempt] = []
+        self.input_tokens = 0
+        self.output_tokens = 0
+
+
+class LLMGateway:
+    """Thread-safe gateway; see the module docstring for modes."""
+
+    def __init__(self, store: EventStore, provider: Provider | None, *, mode: Mode = "cache",
+                 replay_of: str | None = None, max_concurrency: int = 8, budget: Budget | None = None,
+                 prices: PriceTable | None = None, cache: CompletionCache | None = None,
+                 retry: RetryPolicy = RetryPolicy(), timeout_s: float = 60.0) -> None:
+        if mode not in ("live", "cache", "replay"):
+            raise ConfigurationError(f"unknown LLM mode {mode!r}: live, cache or replay")
+        if mode == "replay" and not replay_of:
+            raise ConfigurationError("replay mode needs the run to replay (replay_of)")
+        if mode != "replay" and provider is None:
+            raise ConfigurationError(f"{mode} mode needs a provider")
+        self.store = store
+        self.provider = provider
+        self.mode = mode
+        self.budget = budget
+        self.prices = prices or PriceTable()
+        self.cache = cache
+        self.retry = retry
+        self.timeout_s = timeout_s
+        self._slots = threading.BoundedSemaphore(max(1, max_concurrency))
+        self._replay = ReplayIndex(store, replay_of) if mode == "replay" and replay_of else None
+        self._rng = random.Random(0)
+        self.provider_calls = 0
+
+    @property
+    def provider_name(self) -> str:
+        if self.provider is not None:
+            return self.provider.name
+        return self._replay.provider if self._replay is not None else "replay"
+
+    # ---- public ------------------------------------------------------------------------------
+    def chat(self, request: ChatRequest, ctx: CallContext, *, output_model: type[BaseModel] | None = None,
+             record: Recorder | None = None) -> ChatResult:
+        """Make (or reuse, or replay) one call; its events go to ``record`` or to the store."""
+        if output_model is not None:
+            request = request.model_copy(update={"response_schema": strict_schema(output_model),
+                                                 "schema_name": output_model.__name__})
+        key = request_key(request, ctx.seed)
+        emit: Recorder = record or (lambda events: self.store.append(ctx.run_id, events) and None)
+        requested = self._event(ctx, LLMCallRequested(
+            call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=request.model,
+            messages=request.messages, parameters=request.parameters, response_schema=request.response_schema,
+            tools=request.tools, purpose=ctx.purpose, agent=ctx.agent, step=ctx.step, cache_mode=self.mode),
+            ctx.causation_id)
+        if self.mode == "replay":
+            completed = self._replayed(request, ctx, key, requested, emit)
+        else:
+            completed = self._cached(key, ctx.call_id)
+            if completed is None:
+                completed = self._live(request, ctx, key, requested, output_model, emit)
+        done = self._event(ctx, completed, requested.event_id)
+        emit([requested, done])
+        parsed = completed.parsed
+        if output_model is not None and parsed is not None:
+            parsed = output_model.model_validate(parsed)
+        return ChatResult(completed.response_text, parsed, completed.model, completed.finish_reason,
+                          completed.input_tokens, completed.output_tokens, completed.cost_usd,
+                          completed.cache_status, key, [requested, done])
+
+    def embed(self, texts: list[str], ctx: CallContext, *, model: str = "text-embedding-3-small",
+              record: Recorder | None = None) -> list[list[float]]:
+        """Embeddings, recorded like chat calls (the vectors are the parsed output)."""
+        request = ChatRequest(model=model, messages=[{"role": "user", "content": t} for t in texts],
+                              parameters={"kind": "embedding"})
+        key = request_key(request, ctx.seed)
+        emit: Recorder = record or (lambda events: self.store.append(ctx.run_id, events) and None)
+        requested = self._event(ctx, LLMCallRequested(
+            call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=model,
+            messages=request.messages, parameters=request.parameters, purpose="embedding", agent=ctx.agent,
+            step=ctx.step, cache_mode=self.mode), ctx.causation_id)
+        if self.mode == "replay":
+            completed = self._replayed(request, ctx, key, requested, emit)
+        else:
+            completed = self._cached(key, ctx.call_id)
+            if completed is None:
+                assert self.provider is not None
+                t0 = time.perf_counter()
+                with self._slots:
+                    vectors, tokens = self.provider.embed(texts, model, self.timeout_s)
+                completed = LLMCallCompleted(
+                    call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=model,
+                    response_text="", parsed=vectors, input_tokens=tokens,
+                    cost_usd=self.prices.cost(model, tokens, 0), latency_ms=(time.perf_counter() - t0) * 1000)
+                if self.cache is not None:
+                    self.cache.put(key, completed)
+        emit([requested, self._event(ctx, completed, requested.event_id)])
+        return list(completed.parsed)
+
+    def close(self) -> None:
+        """Release the provider's connections."""
+        if self.provider is not None:
+            self.provider.close()
+
+    # ---- paths -------------------------------------------------------------------------------
+    def _event(self, ctx: CallContext, event: Any, causation: str | None) -> NewEvent:
+        return NewEvent("llm", event, sim_time=ctx.sim_time, event_id=new_event_id(), causation_id=causation)
+
+    def _cached(self, key: str, call_id: str) -> LLMCallCompleted | None:
+        if self.mode != "cache" or self.cache is None:
+            return None
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        return hit.model_copy(update={"cache_status": "hit", "latency_ms": 0.0, "attempts": 0,
+                                      "attempt_errors": [], "call_id": call_id})
+
+    def _fail(self, emit: Recorder, ctx: CallContext, requested: NewEvent, failed: LLMCallFailed,
+              extra: list[Any] = ()) -> None:  # type: ignore[assignment]
+        events = [requested, self._event(ctx, failed, requested.event_id)]
+        events += [self._event(ctx, e, events[-1].event_id) for e in extra]
+        emit(events)
+
+    def _replayed(self, request: ChatRequest, ctx: CallContext, key: str, requested: NewEvent,
+                  emit: Recorder) -> LLMCallCompleted:
+        assert self._replay is not None
+        outcome = self._replay.take(key)
+        if outcome is None:
+            nearest, diff = self._replay.nearest(request.messages, ctx.agent)
+            where = f"nearest recorded call: {nearest.call_id}" if nearest else "the run recorded no calls"
+            message = (f"replay of run {self._replay.run_id}: call {ctx.call_id} (key {key[:12]}) was never "
+                       f"recorded; {where}")
+            self._fail(emit, ctx, requested, LLMCallFailed(
+                call_id=ctx.call_id, request_key=key, provider="replay", model=request.model,
+                error_type="ReplayDivergenceError", error=message))
+            raise ReplayDivergenceError(message + ("\n" + diff if diff else ""))
+        if isinstance(outcome, LLMCallFailed):
+            stop = self._replay.budget_stop(key)
+            self._fail(emit, ctx, requested, outcome, [stop] if stop is not None else [])
+            raise _ERRORS.get(outcome.error_type, ProviderError)(outcome.error)
+        return outcome.model_copy(update={"cache_status": "replay", "latency_ms": 0.0, "call_id": ctx.call_id})
+
+    def _live(self, request: ChatRequest, ctx: CallContext, key: str, requested: NewEvent,
+              output_model: type[BaseModel] | None, emit: Recorder) -> LLMCallCompleted:
+        assert self.provider is not None
+        if self.budget is not None:
+            over = self.budget.check(request.messages, request.parameters.get("max_tokens"))
+            if over is not None:
+                limit, budget, used = over
+                message = f"the run's {limit} budget ({budget:g}) is spent ({used:g} used)"
+                self._fail(emit, ctx, requested, LLMCallFailed(
+                    call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=request.model,
+                    error_type="BudgetExceededError", error=message),
+                    [BudgetExceeded(limit=limit, budget=budget, used=used)])  # type: ignore[arg-type]
+                raise BudgetExceededError(message)
+        outcome = _Outcome()
+        t0 = time.perf_counter()
+        messages = list(request.messages)
+        feedback_left = self.retry.max_output_retries if output_model is not None else 0
+        while True:
+            try:
+                response = self._attempt(request.model_copy(update={"messages": messages}), outcome)
+            except ProviderHTTPError as exc:
+                self._record_spend(request.model, outcome)
+                self._fail(emit, ctx, requested, LLMCallFailed(
+                    call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=request.model,
+                    error_type="ProviderError", error=str(exc), latency_ms=(time.perf_counter() - t0) * 1000,
+                    attempts=len(outcome.attempts), attempt_errors=outcome.attempts))
+                raise ProviderError(f"{self.provider_name} call {ctx.call_id} failed after "
+                                    f"{len(outcome.attempts)} attempt(s): {exc}") from None
+            parsed: Any = None
+            problem = None
+            if output_model is not None:
+                try:
+                    parsed = output_model.model_validate_json(response.text).model_dump(mode="json")
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    problem = f"{'.'.join(map(str, err['loc'])) or 'output'}: {err['msg']}"
+            elif request.response_schema is not None:
+                try:
+                    parsed = json.loads(response.text)
+                except json.JSONDecodeError as exc:
+                    problem = f"invalid JSON: {exc.msg}"
+            if problem is None:
+                break
+            outcome.attempts.append(LLMAttempt(attempt=len(outcome.attempts) + 1, error=f"invalid output: {problem}"))
+            if feedback_left <= 0:
+                self._record_spend(request.model, outcome)
+                self._fail(emit, ctx, requested, LLMCallFailed(
+                    call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=request.model,
+                    error_type="InvalidOutputError", error=f"invalid structured output: {problem}",
+                    latency_ms=(time.perf_counter() - t0) * 1000, attempts=len(outcome.attempts),
+                    attempt_errors=outcome.attempts))
+                raise InvalidOutputError(f"call {ctx.call_id}: the model's output stayed invalid after "
+                                         f"{len(outcome.attempts)} attempt(s): {problem}")
+            feedback_left -= 1
+            messages = messages + [
+                {"role": "assistant", "content": response.text},
+                {"role": "user", "content": f"Your reply was not valid ({problem}). Reply again with JSON "
+                                            "that matches the schema exactly."}]
+        cost = self._record_spend(request.model, outcome)
+        completed = LLMCallCompleted(
+            call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=response.model,
+            response_text=response.text, parsed=parsed, finish_reason=response.finish_reason,
+            input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens, cost_usd=cost,
+            latency_ms=(time.perf_counter() - t0) * 1000, attempts=len(outcome.attempts) + 1,
+            attempt_errors=outcome.attempts, cache_status="miss")
+        if self.cache is not None:
+            self.cache.put(key, completed)
+        return completed
+
+    def _attempt(self, request: ChatRequest, outcome: _Outcome):  # noqa: ANN202
+        """One provider call with transport retries; failed attempts are added to ``outcome``."""
+        assert self.provider is not None
+        while True:
+            try:
+                with self._slots:
+                    self.provider_calls += 1
+                    response = self.provider.complete(request, self.timeout_s)
+            except ProviderHTTPError as exc:
+                outcome.attempts.append(LLMAttempt(attempt=len(outcome.attempts) + 1, error=str(exc),
+                                                   status_code=exc.status_code))
+                if not exc.transient or len(outcome.attempts) >= self.retry.max_attempts:
+                    raise
+                time.sleep(self.retry.delay(len(outcome.attempts), exc.retry_after, self._rng))
+                continue
+            outcome.input_tokens += response.input_tokens
+            outcome.output_tokens += response.output_tokens
+            return response
+
+    def _record_spend(self, model: str, outcome: _Outcome) -> float | None:
+        cost = self.prices.cost(model, outcome.input_tokens, outcome.output_tokens)
+        if self.budget is not None:
+            self.budget.spend(outcome.input_tokens + outcome.output_tokens, cost)
+        return cost

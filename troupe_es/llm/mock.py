@@ -1,0 +1,296 @@
+"""The deterministic mock LLM: a real provider that answers any JSON schema plausibly.
+
+The same request always gets the same answer. Text depends on the persona in the system
+message (name, occupation, interests) and on keywords of the prompt, so transcripts read like a
+conversation. Latency and failures (HTTP 429/500, malformed JSON) can be injected for tests;
+injected failures are deterministic per request and attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from troupe_es.errors import ProviderHTTPError
+from troupe_es.llm.provider import ProviderResponse
+from troupe_es.llm.request import ChatRequest
+
+_STOP = set("""a about above after again all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has have
+having he her here hers him his how i if in into is it its just me more most my no nor not now of off on
+once only or other our out over own same she should so some such than that the their them then there these
+they this those through to too under until up very was we were what when where which while who whom why
+will with would you your yours yourself new now step reach nobody none goals recent memory oldest first
+since last turn heard saw said says thought everyone world""".split())
+
+_EMOTIONS = ["curious", "interested", "a little skeptical", "engaged", "thoughtful", "amused",
+             "cautiously optimistic", "impatient", "reassured", "enthusiastic"]
+_OPINIONS = [
+    "As {occupation}, what matters to me about {kw} is whether it fits real life.",
+    "Honestly, {kw} would only win me over if the price is fair.",
+    "I keep coming back to {kw}; {interest} has taught me to look closer at details like that.",
+    "If I'm honest, {kw} sounds good, but I'd want to see proof before I change my habits.",
+    "For me {kw} is the deciding factor — more than the packaging.",
+    "I'd try it if {kw} is done right, and I'd tell my friends if it is.",
+    "My first reaction to {kw}: interesting, though I wonder who it is really for.",
+    "Speaking as someone into {interest}, {kw} is the part I'd pay attention to.",
+]
+_THOUGHTS = [
+    "I should say what I really think about {kw}.",
+    "Does {kw} actually matter to someone like me?",
+    "{kw} reminds me of my own experience with {interest}.",
+    "I need to weigh {kw} against what it costs.",
+    "Others seem focused on {kw}; I see it a bit differently.",
+]
+_REASONS = [
+    "It speaks to what I care about most: {kw}.",
+    "It felt the most honest about {kw}, which matters to me as {occupation}.",
+    "It connects with my interest in {interest} and it is clear about {kw}.",
+    "The others were louder, but this one made me think about {kw}.",
+]
+
+
+def _digest(*parts: str) -> int:
+    return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big")
+
+
+@dataclass
+class _Persona:
+    name: str = "I"
+    occupation: str = "someone who thinks things through"
+    interests: list[str] = field(default_factory=lambda: ["everyday life"])
+
+
+def _persona(messages: list[dict[str, Any]]) -> _Persona:
+    system = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
+    persona = _Persona()
+    if match := re.search(r"You are ([^,.\n]+)", system):
+        persona.name = match.group(1).strip()
+    if match := re.search(r"Occupation: ([^—\n(]+?)(?: at |\s—|\(|\n|$)", system):
+        persona.occupation = "a " + match.group(1).strip().lower()
+    if match := re.search(r"Interests: ([^\n]+)", system):
+        persona.interests = [x.strip() for x in match.group(1).split(";") if x.strip()] or persona.interests
+    return persona
+
+
+_TEMPLATE_WORDS = {w.lower() for t in _OPINIONS + _THOUGHTS + _REASONS + _EMOTIONS
+                   for w in re.findall(r"[A-Za-z]+", t)}
+_EXTRA_STOP = set("""think would make really like want need know feel good great maybe just still even much many
+thing things something anything people person someone yeah okay sure well right also every year years today
+welcome focus""".split())
+
+
+def _memory_text(line: str) -> str:
+    """The content of a prompt memory line (after "kind from X:")."""
+    return line.split(": ", 1)[1] if ": " in line else line
+
+
+def _keywords(messages: list[dict[str, Any]]) -> list[str]:
+    """Topic words of the prompt: new memories first (what was just heard or seen), never the
+    mock's own template vocabulary, so conversations do not echo themselves."""
+    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+    if not users:
+        return ["this"]
+    lines = users[-1].splitlines()
+    fresh = [_memory_text(ln) for ln in lines if ln.startswith("*") or ln.startswith("Poll") or ln.startswith("Options")]
+    older = [_memory_text(ln) for ln in lines if ln.startswith("- [")]
+    names = {w.lower() for name in _reachable(messages) for w in name.split()}
+    picked: list[str] = []
+    for source in (fresh, older, lines):
+        for word in re.findall(r"[A-Za-z][A-Za-z'-]{3,}", " ".join(source)):
+            low = word.lower().strip("'-")
+            if len(low) > 3 and low not in _STOP and low not in _TEMPLATE_WORDS and low not in _EXTRA_STOP \
+                    and low not in names and low not in picked:
+                picked.append(low)
+        if len(picked) >= 2:
+            break
+    return picked[:8] or ["this"]
+
+
+def _reachable(messages: list[dict[str, Any]]) -> list[str]:
+    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+    match = re.search(r"You can reach: ([^\n]+?)\.?$", users[-1], re.M) if users else None
+    if not match or match.group(1).strip() == "nobody":
+        return []
+    return [name.strip() for name in match.group(1).split(",") if name.strip()]
+
+
+class _Generator:
+    """Builds a schema instance from a seed, the persona and the prompt's keywords."""
+
+    def __init__(self, seed: int, persona: _Persona, keywords: list[str], reachable: list[str] = ()) -> None:
+        self.seed = seed
+        self.persona = persona
+        self.keywords = keywords
+        self.reachable = list(reachable)
+        self.counter = 0
+
+    def pick(self, options: list[Any], salt: str) -> Any:
+        self.counter += 1
+        return options[_digest(str(self.seed), salt, str(self.counter)) % len(options)]
+
+    def sentence(self, templates: list[str], salt: str) -> str:
+        kw = self.pick(self.keywords, salt + "kw")
+        if len(self.keywords) > 2 and self.pick([True, False], salt + "two"):
+            other = self.pick([k for k in self.keywords if k != kw], salt + "kw2")
+            kw = f"{kw} and {other}"
+        template = self.pick(templates, salt)
+        return template.format(kw=kw, interest=self.pick(self.persona.interests, salt + "i"),
+                               occupation=self.persona.occupation, name=self.persona.name)
+
+    def text_for(self, name: str, context: str) -> str:
+        key = name.lower()
+        if key in ("emotions", "emotion", "mood", "feeling"):
+            return self.pick(_EMOTIONS, key)
+        if key == "attention":
+            return f"the conversation about {self.pick(self.keywords, key)}"
+        if key in ("reason", "rationale", "why"):
+            return self.sentence(_REASONS, key)
+        if context == "THINK":
+            return self.sentence(_THOUGHTS, key)
+        if context == "DONE":
+            return ""
+        return self.sentence(_OPINIONS, key)
+
+    def actions(self, item_schema: dict[str, Any]) -> list[Any]:
+        kinds = item_schema.get("properties", {}).get("type", {}).get("enum", [])
+        plan = ["TALK"] if self.pick([0, 1, 2], "plan") == 0 else ["THINK", "TALK"]
+        plan.append("DONE")
+        return [self.value(item_schema, "action", context=kind) for kind in plan if kind in kinds]
+
+    def value(self, schema: dict[str, Any], name: str, context: str = "") -> Any:
+        if "anyOf" in schema:
+            options = schema["anyOf"]
+            non_null = [o for o in options if o.get("type") != "null"]
+            if any(o.get("type") == "null" for o in options) and name in ("target", "to", "recipient"):
+                if context == "TALK" and self.reachable and self.pick([True, False, False], "addressee"):
+                    return self.pick(self.reachable, "who")
+                return None
+            return self.value(non_null[0] if non_null else options[0], name, context)
+        if "enum" in schema:
+            if name == "type" and context in schema["enum"]:
+                return context
+            return self.pick(list(schema["enum"]), name)
+        if "const" in schema:
+            return schema["const"]
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "string")
+        if kind == "object":
+            props = schema.get("properties", {})
+            return {key: self.value(sub, key, context) for key, sub in props.items()}
+        if kind == "array":
+            items = schema.get("items", {})
+            enum = items.get("properties", {}).get("type", {}).get("enum", []) if isinstance(items, dict) else []
+            if "TALK" in enum and "DONE" in enum:
+                return self.actions(items)
+            count = max(schema.get("minItems", 1), min(schema.get("maxItems", 2), 2))
+            if name in ("goals", "context"):
+                return [self._list_text(name, i) for i in range(count)]
+            return [self.value(items, name.rstrip("s"), context) for _ in range(count)]
+        if kind == "integer":
+            low, high = schema.get("minimum", 1), schema.get("maximum", 10)
+            return low + _digest(str(self.seed), name) % (high - low + 1)
+        if kind == "number":
+            low, high = schema.get("minimum", 0.0), schema.get("maximum", 1.0)
+            return round(low + (high - low) * (_digest(str(self.seed), name) % 1000) / 1000, 3)
+        if kind == "boolean":
+            return bool(_digest(str(self.seed), name) % 2)
+        return self.text_for(name, context)
+
+    def _list_text(self, name: str, index: int) -> str:
+        kw = self.keywords[(index + self.seed) % len(self.keywords)]
+        if name == "goals":
+            return f"share my honest view on {kw}"
+        return f"discussing {kw}"
+
+
+def mock_completion(request: ChatRequest) -> str:
+    """The mock's answer text for a request (JSON when the request has a response schema)."""
+    seed = _digest(json.dumps(request.model_dump(mode="json"), sort_keys=True))
+    generator = _Generator(seed, _persona(request.messages), _keywords(request.messages),
+                           _reachable(request.messages))
+    if request.response_schema:
+        return json.dumps(generator.value(request.response_schema, "root"), ensure_ascii=False)
+    return generator.sentence(_OPINIONS, "plain")
+
+
+def mock_embedding(text: str, dims: int = 256) -> list[float]:
+    """A deterministic bag-of-words embedding (hashed words, L2-normalised)."""
+    vector = [0.0] * dims
+    for word in re.findall(r"\w+", text.lower()):
+        h = _digest(word)
+        vector[h % dims] += 1.0 if (h >> 20) % 2 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+def count_tokens(text: str) -> int:
+    """A rough token count (4 characters a token), as the mock reports usage."""
+    return max(1, len(text) // 4)
+
+
+class FaultPlan:
+    """Deterministic fault injection: whether the n-th attempt of a request fails, and how."""
+
+    def __init__(self, error_rate: float = 0.0, malformed_rate: float = 0.0, seed: int = 0) -> None:
+        self.error_rate = error_rate
+        self.malformed_rate = malformed_rate
+        self.seed = seed
+        self._attempts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def next_attempt(self, body_key: str) -> int:
+        with self._lock:
+            self._attempts[body_key] = self._attempts.get(body_key, 0) + 1
+            return self._attempts[body_key]
+
+    def fault(self, body_key: str, attempt: int) -> str | None:
+        """None, "429", "500" or "malformed" for this attempt of this request."""
+        roll = (_digest(str(self.seed), body_key, str(attempt)) % 10_000) / 10_000
+        if roll < self.error_rate:
+            return "429" if _digest(body_key, str(attempt), "kind") % 2 else "500"
+        if roll < self.error_rate + self.malformed_rate:
+            return "malformed"
+        return None
+
+
+class MockProvider:
+    """In-process deterministic provider (no network)."""
+
+    name = "mock"
+
+    def __init__(self, *, latency_ms: float = 0.0, error_rate: float = 0.0, malformed_rate: float = 0.0,
+                 seed: int = 0, model: str | None = None) -> None:
+        self.latency_ms = latency_ms
+        self.faults = FaultPlan(error_rate, malformed_rate, seed)
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def complete(self, request: ChatRequest, timeout: float) -> ProviderResponse:
+        with self._lock:
+            self.calls += 1
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        body_key = json.dumps(request.model_dump(mode="json"), sort_keys=True)
+        fault = self.faults.fault(body_key, self.faults.next_attempt(body_key))
+        if fault in ("429", "500"):
+            raise ProviderHTTPError(f"mock injected HTTP {fault}", status_code=int(fault),
+                                    retry_after=0.0 if fault == "429" else None)
+        text = mock_completion(request)
+        if fault == "malformed":
+            text = text[: max(1, len(text) // 2)]
+        prompt = "".join(str(m.get("content", "")) for m in request.messages)
+        return ProviderResponse(text, request.model, "stop", count_tokens(prompt), count_tokens(text))
+
+    def embed(self, texts: list[str], model: str, timeout: float) -> tuple[list[list[float]], int]:
+        return [mock_embedding(t) for t in texts], sum(count_tokens(t) for t in texts)
+
+    def close(self) -> None:
+        """Nothing to release."""

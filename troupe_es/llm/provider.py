@@ -1,0 +1,32 @@
+"""The provider port: what a model backend must do, and the response it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from troupe_es.llm.request import ChatRequest
+
+
+@dataclass(frozen=True)
+class ProviderResponse:
+    """One raw completion from a provider."""
+
+    text: str
+    model: str
+    finish_reason: str | None
+    input_tokens: int
+    output_tokens: int
+
+
+class Provider(Protocol):
+    """A model backend. ``complete`` raises :class:`~troupe_es.errors.ProviderHTTPError` (with
+    ``transient`` set for 429/5xx/timeouts/connection errors) on failure."""
+
+    name: str
+
+    def complete(self, request: ChatRequest, timeout: float) -> ProviderResponse: ...
+
+    def embed(self, texts: list[str], model: str, timeout: float) -> tuple[list[list[float]], int]: ...
+
+    def close(self) -> None: ...

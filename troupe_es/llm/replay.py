@@ -1,0 +1,65 @@
+"""Strict replay: a run's recorded LLM outcomes, matched by request key and occurrence."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import threading
+from collections import defaultdict, deque
+from typing import Any
+
+from troupe_es.events import LLMCallCompleted, LLMCallFailed, LLMCallRequested
+from troupe_es.store.base import EventStore
+
+
+class ReplayIndex:
+    """Every recorded outcome of one run, by request key, in the order they happened."""
+
+    def __init__(self, store: EventStore, run_id: str) -> None:
+        self.run_id = run_id
+        self.provider = "replay"
+        self._lock = threading.Lock()
+        self._requests: list[LLMCallRequested] = []
+        keys_by_call: dict[str, str] = {}
+        self._outcomes: dict[str, deque[Any]] = defaultdict(deque)
+        self._budget_stops: dict[str, Any] = {}
+        for rec in store.read(run_id=run_id, types=["LLMCallRequested", "LLMCallCompleted", "LLMCallFailed",
+                                                    "BudgetExceeded"]):
+            event = rec.event
+            if isinstance(event, LLMCallRequested):
+                if not self._requests:
+                    self.provider = event.provider
+                self._requests.append(event)
+                keys_by_call[event.call_id] = event.request_key
+            elif isinstance(event, (LLMCallCompleted, LLMCallFailed)):
+                self._outcomes[event.request_key].append(event)
+            else:
+                last = self._requests[-1].request_key if self._requests else ""
+                self._budget_stops[last] = event
+
+    def take(self, key: str) -> LLMCallCompleted | LLMCallFailed | None:
+        """The next recorded outcome for ``key`` (None when none is left)."""
+        with self._lock:
+            queue = self._outcomes.get(key)
+            return queue.popleft() if queue else None
+
+    def budget_stop(self, key: str) -> Any:
+        """The BudgetExceeded event recorded with this key's failed call, if any."""
+        return self._budget_stops.get(key)
+
+    def nearest(self, messages: list[dict[str, Any]], agent: str | None) -> tuple[LLMCallRequested | None, str]:
+        """The recorded request most similar to ``messages`` and a unified diff of the two."""
+        text = _render(messages)
+        candidates = [r for r in self._requests if agent is None or r.agent == agent] or self._requests
+        if not candidates:
+            return None, ""
+        best = max(candidates, key=lambda r: difflib.SequenceMatcher(None, _render(r.messages), text,
+                                                                     autojunk=False).quick_ratio())
+        diff = "\n".join(difflib.unified_diff(_render(best.messages).splitlines(), text.splitlines(),
+                                              f"recorded {best.call_id}", "replayed", lineterm="", n=1))
+        return best, diff
+
+
+def _render(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(f"[{m.get('role')}] {m.get('content') if isinstance(m.get('content'), str) else json.dumps(m.get('content'))}"
+                     for m in messages)
