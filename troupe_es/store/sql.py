@@ -245,7 +245,7 @@ class SqlEventStore(EventStore):
             for i in range(0, len(ordered), 500):
                 chunk = ordered[i:i + 500]
                 times.update(conn.execute(select(_E.c.position, _E.c.recorded_at)
-                                          .where(_E.c.position.in_(chunk))).tuples().all())
+                                          .where(_E.c.position.in_(chunk))).all())
         return [RunSummary(run, n, first, last, datetime.fromisoformat(times[first]),
                            datetime.fromisoformat(times[last])) for run, n, first, last in groups]
 

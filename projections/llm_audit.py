@@ -1,0 +1,77 @@
+"""The LLM audit: one row per call with its cost, tokens, latency and cache status (polars).
+
+Column names follow the OpenTelemetry GenAI conventions where one exists
+(``gen_ai.request.model``, ``gen_ai.usage.input_tokens``, ...). Pure LazyFrame functions over
+:func:`projections.analytics.events_frame`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from projections.analytics import events_frame
+from troupe_es.store.base import EventStore
+
+if TYPE_CHECKING:
+    import polars as pl
+
+CALL_TYPES = ("LLMCallRequested", "LLMCallCompleted", "LLMCallFailed")
+
+
+def _f(path: str) -> "pl.Expr":
+    import polars as pl
+
+    return pl.col("payload").str.json_path_match(f"$.{path}")
+
+
+def calls(lf: "pl.LazyFrame") -> "pl.LazyFrame":
+    """Requested calls joined with their outcome: one row per call."""
+    import polars as pl
+
+    requested = lf.filter(pl.col("type") == "LLMCallRequested").select(
+        "run_id", pl.col("position").alias("requested_position"), pl.col("sim_time").alias("time"),
+        "recorded_at", _f("call_id").alias("call_id"), _f("agent").alias("agent"),
+        _f("step").cast(pl.Int64, strict=False).alias("step"), _f("purpose").alias("purpose"),
+        _f("provider").alias("gen_ai.system"), _f("model").alias("gen_ai.request.model"),
+        _f("request_key").alias("request_key"))
+    outcome = lf.filter(pl.col("type").is_in(["LLMCallCompleted", "LLMCallFailed"])).select(
+        "run_id", _f("call_id").alias("call_id"),
+        pl.when(pl.col("type") == "LLMCallCompleted").then(pl.lit("ok")).otherwise(pl.lit("failed")).alias("status"),
+        _f("model").alias("gen_ai.response.model"),
+        _f("finish_reason").alias("gen_ai.response.finish_reasons"),
+        _f("input_tokens").cast(pl.Int64, strict=False).fill_null(0).alias("gen_ai.usage.input_tokens"),
+        _f("output_tokens").cast(pl.Int64, strict=False).fill_null(0).alias("gen_ai.usage.output_tokens"),
+        _f("latency_ms").cast(pl.Float64, strict=False).alias("latency_ms"),
+        _f("attempts").cast(pl.Int64, strict=False).alias("attempts"),
+        _f("cache_status").fill_null("failed").alias("cache_status"),
+        _f("cost_usd").cast(pl.Float64, strict=False).alias("cost_usd"),
+        _f("error").alias("error"))
+    return requested.join(outcome, on=["run_id", "call_id"], how="left").sort("requested_position")
+
+
+def totals(call_rows: "pl.LazyFrame") -> "pl.LazyFrame":
+    """One row: calls, cache hits/misses, failures, tokens and cost paid, cost saved, p50/p95 latency."""
+    import polars as pl
+
+    paid = pl.col("cache_status") == "miss"
+    return call_rows.select(
+        pl.len().alias("calls"),
+        (pl.col("cache_status").is_in(["hit", "replay", "semantic"])).sum().alias("cache_hits"),
+        paid.sum().alias("cache_misses"),
+        (pl.col("status") == "failed").sum().alias("failures"),
+        pl.col("attempts").fill_null(0).sum().alias("attempts"),
+        pl.when(paid).then(pl.col("gen_ai.usage.input_tokens")).otherwise(0).sum().alias("input_tokens"),
+        pl.when(paid).then(pl.col("gen_ai.usage.output_tokens")).otherwise(0).sum().alias("output_tokens"),
+        pl.when(paid).then(pl.col("cost_usd")).otherwise(0.0).sum().alias("cost_usd"),
+        pl.when(~paid).then(pl.col("cost_usd")).otherwise(0.0).sum().alias("cost_saved_usd"),
+        pl.when(paid).then(pl.col("latency_ms")).otherwise(None).quantile(0.5).alias("p50_latency_ms"),
+        pl.when(paid).then(pl.col("latency_ms")).otherwise(None).quantile(0.95).alias("p95_latency_ms"),
+    )
+
+
+def audit(store: EventStore, run_id: str) -> tuple["pl.DataFrame", dict[str, Any]]:
+    """The audit of a run: the per-call table and the totals."""
+    lf = calls(events_frame(store, run_id, types=CALL_TYPES))
+    rows = lf.collect()
+    summary = totals(rows.lazy()).collect().to_dicts()[0]
+    return rows, summary

@@ -1,0 +1,40 @@
+"""``troupe-es mock-llm serve``: the deterministic OpenAI-compatible mock LLM over HTTP."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(name="mock-llm")
+def mock_llm() -> None:
+    """The deterministic mock LLM, for tests and offline demos."""
+
+
+@mock_llm.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port (0: any free port).")
+@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, show_default=True, help="Delay per chat request.")
+@click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of chat requests answered 429 (with Retry-After) or 500.")
+@click.option("--malformed-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of chat requests answered with truncated JSON.")
+@click.option("--retry-after", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Retry-After seconds sent with injected 429s.")
+def serve(host: str, port: int, latency_ms: float, error_rate: float, malformed_rate: float,
+          retry_after: float) -> None:
+    """Serve /v1/chat/completions, /v1/embeddings, /v1/models and /stats until Ctrl-C.
+
+    Point any OpenAI client at it: `troupe-es run SCENARIO --llm openai --base-url http://HOST:PORT/v1`.
+    """
+    from troupe_es.llm.mock_server import MockServer, MockServerConfig
+
+    server = MockServer(host, port, MockServerConfig(latency_ms=latency_ms, error_rate=error_rate,
+                                                     malformed_rate=malformed_rate, retry_after=retry_after))
+    click.echo(f"mock LLM listening on {server.base_url}", err=True)
+    click.echo(server.base_url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -1,0 +1,188 @@
+"""An OpenAI-compatible HTTP server around the deterministic mock LLM.
+
+``/v1/chat/completions`` (including ``json_schema`` response formats), ``/v1/embeddings``,
+``/v1/models`` and ``/stats`` (request counters, so tests can prove zero network traffic).
+Injected faults answer 429 (with ``Retry-After``) or 500, or return truncated JSON; latency is
+slept per request in its own thread, so concurrent requests overlap. Loopback only by default.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from troupe_es.llm.mock import FaultPlan, count_tokens, mock_completion, mock_embedding
+from troupe_es.llm.request import ChatRequest
+
+_PARAMS = ("temperature", "max_tokens", "top_p", "presence_penalty", "frequency_penalty", "stop", "seed")
+
+
+@dataclass
+class MockServerConfig:
+    """Behaviour of the mock server."""
+
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    malformed_rate: float = 0.0
+    retry_after: float = 0.0
+    seed: int = 0
+
+
+@dataclass
+class Counters:
+    """Requests served, by endpoint (thread-safe increments)."""
+
+    total: int = 0
+    chat: int = 0
+    embeddings: int = 0
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def bump(self, name: str) -> None:
+        with self.lock:
+            self.total += 1
+            setattr(self, name, getattr(self, name) + 1)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"requests": self.total, "chat": self.chat, "embeddings": self.embeddings, "errors": self.errors}
+
+
+def _handler(config: MockServerConfig, counters: Counters, faults: FaultPlan) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "troupe-es-mock/1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
+            return
+
+        def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b"{}"
+            return json.loads(raw or b"{}")
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            if self.path.rstrip("/") in ("/v1/models", "/models"):
+                self._send(200, {"object": "list", "data": [
+                    {"id": m, "object": "model", "created": 0, "owned_by": "troupe-es-mock"}
+                    for m in ("gpt-4o-mini", "gpt-4o", "mock-embedding")]})
+            elif self.path.rstrip("/") == "/stats":
+                self._send(200, counters.as_dict())
+            else:
+                self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            path = self.path.rstrip("/")
+            try:
+                body = self._body()
+            except json.JSONDecodeError:
+                self._send(400, {"error": {"message": "invalid JSON body", "type": "invalid_request_error"}})
+                return
+            if path.endswith("/chat/completions"):
+                counters.bump("chat")
+                self._chat(body)
+            elif path.endswith("/embeddings"):
+                counters.bump("embeddings")
+                self._embeddings(body)
+            else:
+                self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+
+        def _chat(self, body: dict[str, Any]) -> None:
+            if config.latency_ms:
+                time.sleep(config.latency_ms / 1000)
+            key = json.dumps(body, sort_keys=True)
+            fault = faults.fault(key, faults.next_attempt(key))
+            if fault in ("429", "500"):
+                with counters.lock:
+                    counters.errors += 1
+                headers = {"Retry-After": f"{config.retry_after:g}"} if fault == "429" else {}
+                self._send(int(fault), {"error": {"message": f"injected {fault}", "type": "server_error"}}, headers)
+                return
+            schema = None
+            response_format = body.get("response_format") or {}
+            if response_format.get("type") == "json_schema":
+                schema = (response_format.get("json_schema") or {}).get("schema")
+            elif response_format.get("type") == "json_object":
+                schema = {"type": "object", "properties": {"answer": {"type": "string"}}}
+            request = ChatRequest(model=body.get("model", "gpt-4o-mini"), messages=body.get("messages") or [],
+                                  parameters={k: body[k] for k in _PARAMS if k in body}, response_schema=schema)
+            text = mock_completion(request)
+            if fault == "malformed":
+                text = text[: max(1, len(text) // 2)]
+            prompt = "".join(str(m.get("content", "")) for m in request.messages)
+            usage = {"prompt_tokens": count_tokens(prompt), "completion_tokens": count_tokens(text)}
+            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+            self._send(200, {
+                "id": f"chatcmpl-mock-{abs(hash(key)) % 10**12}", "object": "chat.completion",
+                "created": int(time.time()), "model": request.model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": "stop", "logprobs": None}],
+                "usage": usage})
+
+        def _embeddings(self, body: dict[str, Any]) -> None:
+            inputs = body.get("input") or []
+            texts = [inputs] if isinstance(inputs, str) else list(inputs)
+            data = [{"object": "embedding", "index": i, "embedding": mock_embedding(str(t))}
+                    for i, t in enumerate(texts)]
+            tokens = sum(count_tokens(str(t)) for t in texts)
+            self._send(200, {"object": "list", "data": data, "model": body.get("model", "mock-embedding"),
+                             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+    return Handler
+
+
+class MockServer:
+    """A running mock server (``base_url`` ends in ``/v1``)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, config: MockServerConfig | None = None) -> None:
+        self.config = config or MockServerConfig()
+        self.counters = Counters()
+        faults = FaultPlan(self.config.error_rate, self.config.malformed_rate, self.config.seed)
+        self._server = ThreadingHTTPServer((host, port), _handler(self.config, self.counters, faults))
+        self._server.daemon_threads = True
+        self.host, self.port = self._server.server_address[:2]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def request_count(self) -> int:
+        return self.counters.total
+
+    def start(self) -> "MockServer":
+        self._thread = threading.Thread(target=self._server.serve_forever, name="troupe-mock-llm", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "MockServer":
+        return self.start() if self._thread is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_in_thread(*, host: str = "127.0.0.1", port: int = 0, **config: Any) -> MockServer:
+    """Start a mock server in a background thread (port 0: a free port) and return it."""
+    return MockServer(host, port, MockServerConfig(**config)).start()
