@@ -78,9 +78,15 @@ def plan_from_record(record: dict[str, Any]) -> RunPlan:
 def plan_from_scenario(scenario: Any, *, record: dict[str, Any] | None = None,
                        parse_duration: Any = None) -> RunPlan:
     """A plan from a validated, resolved :class:`troupe_es.scenario.Scenario`."""
+    import json
+
+    from troupe_es.events.canonical import canonical_json
+
     if parse_duration is None:
         from troupe_es.scenario import parse_duration
     record = record if record is not None else scenario.to_record()
+    # The form RunStarted stores (sorted keys): a fresh run and its replay see identical data.
+    record = json.loads(canonical_json(record))
     world = record["world"]
     step = world.get("step", "1h")
     step_seconds = step if isinstance(step, (int, float)) else parse_duration(step).total_seconds()

@@ -13,6 +13,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Simulation": "troupe_es.api",
+    "Person": "troupe_es.api",
+    "World": "troupe_es.api",
+    "replay_run": "troupe_es.api.replay",
     "open_store": "troupe_es.store",
     "EventStore": "troupe_es.store",
     "InMemoryEventStore": "troupe_es.store",

@@ -9,7 +9,7 @@ from troupe_es.personas.model import Persona
 
 def _join(items: Any) -> str:
     if isinstance(items, dict):
-        return "; ".join(f"{k}: {_join(v)}" for k, v in items.items())
+        return "; ".join(f"{k}: {_join(v)}" for k, v in sorted(items.items()))
     if isinstance(items, list):
         return "; ".join(_join(i) for i in items)
     return str(items)
@@ -33,7 +33,7 @@ def persona_prompt_facts(persona: Persona) -> list[str]:
         text = " ".join(x for x in parts if x)
         if occ.description:
             text = f"{text} — {occ.description}" if text else occ.description
-        extra = occ.model_extra or {}
+        extra = dict(sorted((occ.model_extra or {}).items()))
         if extra:
             text += f" ({_join(extra)})"
         if text:
@@ -59,7 +59,7 @@ def persona_prompt_facts(persona: Persona) -> list[str]:
         facts.append(f"Relationships: {_join(p.relationships)}")
     if p.other_facts:
         facts.append(f"Other facts: {_join(p.other_facts)}")
-    for key, value in (p.model_extra or {}).items():
+    for key, value in sorted((p.model_extra or {}).items()):
         if value not in (None, "", [], {}):
             facts.append(f"{key.replace('_', ' ').capitalize()}: {_join(value)}")
     return facts
