@@ -171,14 +171,19 @@ def agent_base(snapshot: Snapshot | None, agent: str | None) -> RunState:
 
 def agent_state_at(store: EventStore, run_id: str, agent: str, *, position: int | None = None,
                    step: int | None = None, world: str | None = None,
-                   use_snapshots: bool = True) -> RunState:
+                   use_snapshots: bool = True, missing_ok: bool = False) -> RunState:
     """The run state with only ``agent`` (worlds and run-level fields are complete), computed
-    from the agent's stream and the shared events: much cheaper than :func:`state_at`."""
+    from the agent's stream and the shared events: much cheaper than :func:`state_at`.
+
+    An agent not (yet) in the run raises :class:`SimulationError`, or gives a state without
+    agents when ``missing_ok``."""
     target = resolve_position(store, run_id, position=position, step=step, world=world)
     snapshot = _nearest(store, run_id, target, use_snapshots)
     start = snapshot.position + 1 if snapshot is not None else None
     state = fold_state(agent_records(store, run_id, agent, start, target), agent_base(snapshot, agent))
     if agent not in state.agents:
+        if missing_ok:
+            return replace(state, agents={}, position=target)
         known = ", ".join(sorted(state.agents)) or "none"
         raise SimulationError(f"no agent {agent!r} in run {run_id} at position {target} (agents: {known})")
     return replace(state, agents={agent: state.agents[agent]}, position=target)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from troupe_es.events.base import Event
 
@@ -24,9 +24,11 @@ class NewEvent:
     causation_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """A stored event with its envelope. Immutable; ``position`` is the global order."""
+class Recorded(NamedTuple):
+    """A stored event with its envelope. Immutable; ``position`` is the global order.
+
+    A named tuple: built millions of times by readers, it must be cheap to construct.
+    """
 
     position: int
     run_id: str
