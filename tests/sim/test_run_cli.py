@@ -33,7 +33,8 @@ def test_focus_group_runs_and_records_everything(sqlite_url):
     assert started.scenario["personas"][0]["persona"]["name"] == "Lisa Carter"
     assert types.count("StepCompleted") == 3 and types.count("LLMCallCompleted") == 9
     talks = [e.event for e in events if e.type == "ActionTaken" and e.event.action == "TALK"]
-    assert len(talks) >= 9 and all(t.content for t in talks)
+    suppressed = [e for e in events if e.type == "RepetitionSuppressed"]
+    assert len(talks) + len(suppressed) >= 9 and all(t.content for t in talks)
     heard = [e.event for e in events if e.type == "StimulusPerceived" and e.event.source == "Oscar Lindqvist"]
     assert heard, "TALK is delivered to other agents"
     chat = troupe("log", run_id, "--transcript", store=sqlite_url)
