@@ -43,6 +43,22 @@ SHARED_TYPES = frozenset(STATE_EVENT_TYPES - AGENT_STREAM_TYPES)
 """State events every agent's view needs: run lifecycle, personas, worlds, steps, links."""
 
 
+def state_dict(state: RunState) -> dict:
+    """``state.to_dict()``, several times faster: the same JSON once encoded (tuples appear as
+    lists or tuples alike), without :func:`dataclasses.asdict`'s deep copies. Values are shared
+    with ``state``, which is immutable; stores serialize or copy snapshots when saving them."""
+    data = dict(vars(state))
+    data["agents"] = {name: _agent_dict(a) for name, a in state.agents.items()}
+    data["worlds"] = {name: dict(vars(w)) for name, w in state.worlds.items()}
+    return data
+
+
+def _agent_dict(agent: AgentState) -> dict:
+    data = dict(vars(agent))
+    data["memory"] = [dict(vars(m)) for m in agent.memory]
+    return data
+
+
 @dataclass(frozen=True)
 class SnapshotPolicy:
     """How often to snapshot: after the batch in which a run's position crosses a multiple of
@@ -77,7 +93,7 @@ class SnapshotWriter:
         every = self.policy.every
         if position // every <= last // every:
             return None
-        snapshot = Snapshot(run_id, self.name, position, state.to_dict())
+        snapshot = Snapshot(run_id, self.name, position, state_dict(state))
         store.save_snapshot(snapshot)
         self._last[run_id] = position
         self.written += 1
@@ -97,7 +113,7 @@ def write_snapshots(store: EventStore, run_id: str, every: int = SnapshotPolicy.
         if boundary is None:
             boundary = (rec.position // policy.every + 1) * policy.every
         if rec.position >= boundary:
-            store.save_snapshot(Snapshot(run_id, name, state.position, state.to_dict()))
+            store.save_snapshot(Snapshot(run_id, name, state.position, state_dict(state)))
             written += 1
             boundary = (rec.position // policy.every + 1) * policy.every
         state = evolve(state, rec)

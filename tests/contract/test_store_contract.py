@@ -49,6 +49,14 @@ def test_batches_are_all_or_nothing(store):
     assert store.stream_version("r1", "agent/a") == 1 and store.last_position() == 1
 
 
+def test_large_batch_with_a_duplicate_id_writes_nothing(store):
+    store.append("r1", [act("a", "one", event_id="dup")])
+    batch = [act("a", f"n{i}", event_id=f"new-{i}") for i in range(50)] + [act("a", "again", event_id="dup")]
+    with pytest.raises(DuplicateEventError):
+        store.append("r1", batch)
+    assert store.last_position() == 1 and store.stream_version("r1", "agent/a") == 1
+
+
 def test_optimistic_concurrency_per_stream(store):
     store.append("r1", [act("a", "1")], expected_version=0)
     with pytest.raises(ConcurrencyError):

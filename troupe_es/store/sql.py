@@ -88,6 +88,7 @@ class SqlEventStore(EventStore):
         mark = "?" if self.dialect == "sqlite" else "%s"
         self._insert_sql = (f"INSERT INTO troupe_events ({', '.join(c.name for c in _ROW_COLUMNS)}) "
                             f"VALUES ({', '.join([mark] * len(_ROW_COLUMNS))})")
+        self._copy_sql = f"COPY troupe_events ({', '.join(c.name for c in _ROW_COLUMNS)}) FROM STDIN"
         self._ensure_schema()
 
     # ---- connection management ----------------------------------------------------------------
@@ -172,12 +173,7 @@ class SqlEventStore(EventStore):
                         replayed = idempotent_replay(self._rows_by_ids(conn, ids), events)
                         if replayed is not None:
                             return replayed
-                next_position = (conn.execute(select(func.max(_E.c.position))).scalar() or 0) + 1
-                current: dict[str, int] = {}
-                for stream in dict.fromkeys(e.stream for e in events):
-                    current[stream] = conn.execute(
-                        select(func.max(_E.c.stream_version))
-                        .where(_E.c.run_id == run_id, _E.c.stream == stream)).scalar() or 0
+                next_position, previous, current = self._batch_context(conn, run_id, events)
                 if expected is not None:
                     for stream, want in expected.items():
                         have = current.get(stream)
@@ -187,17 +183,48 @@ class SqlEventStore(EventStore):
                         if have != want:
                             raise ConcurrencyError(
                                 f"stream {stream!r} of run {run_id} is at version {have}, expected {want}")
-                previous = conn.execute(
-                    select(_E.c.chain_hash).where(_E.c.run_id == run_id)
-                    .order_by(_E.c.position.desc()).limit(1)).scalar() or ""
                 rows = encode_batch(run_id, events, next_position=next_position,
                                     stream_versions=current, previous_chain=previous,
                                     recorded_at=self._clock())
-                conn.exec_driver_sql(self._insert_sql, [_row_params(r) for r in rows])
+                self._insert_rows(conn, rows)
         except IntegrityError as exc:
             raise DuplicateEventError(
                 f"batch for run {run_id} collides with stored events: {_first_line(exc)}") from exc
         return recorded_from_rows(rows, events)
+
+    def _insert_rows(self, conn: Connection, rows: list[StoredRow]) -> None:
+        """Insert encoded rows: COPY on PostgreSQL (one round trip), executemany on SQLite."""
+        params = [_row_params(r) for r in rows]
+        if self.dialect != "postgresql" or len(params) < 4:
+            conn.exec_driver_sql(self._insert_sql, params)
+            return
+        import psycopg
+
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(self._copy_sql) as copy:
+                for row in params:
+                    copy.write_row(row)
+        except psycopg.errors.IntegrityError as exc:
+            raise DuplicateEventError(f"batch for run {rows[0].run_id} collides with stored events: "
+                                      f"{_first_line(exc)}") from exc
+        finally:
+            cursor.close()
+
+    @staticmethod
+    def _batch_context(conn: Connection, run_id: str,
+                       events: Sequence[NewEvent]) -> tuple[int, str, dict[str, int]]:
+        """Next position, the run's last chain hash and each stream's version: two round trips."""
+        last_chain = (select(_E.c.chain_hash).where(_E.c.run_id == run_id)
+                      .order_by(_E.c.position.desc()).limit(1).scalar_subquery())
+        top, previous = conn.execute(select(select(func.max(_E.c.position)).scalar_subquery(), last_chain)).one()
+        streams = list(dict.fromkeys(e.stream for e in events))
+        current = dict.fromkeys(streams, 0)
+        found = conn.execute(select(_E.c.stream, func.max(_E.c.stream_version))
+                             .where(_E.c.run_id == run_id, _E.c.stream.in_(streams))
+                             .group_by(_E.c.stream)).all()
+        current.update({stream: version for stream, version in found})
+        return (top or 0) + 1, previous or "", current
 
     # ---- reading ------------------------------------------------------------------------------
     def iter_rows(self, *, run_id: str | None = None, stream: str | None = None,

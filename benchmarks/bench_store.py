@@ -1,0 +1,198 @@
+"""Event store throughput and memory, printed as a table (issue 2's figures).
+
+    .venv/bin/python benchmarks/bench_store.py [--events 1000000] [--pg URL] [--quick]
+
+Measures, in one run on one machine: a raw ``sqlite3.executemany`` baseline (the same rows into
+the same schema, batches of 1,000), SQLite one event per commit, SQLite batches of 1,000,
+PostgreSQL batches of 100, four concurrent PostgreSQL writer processes, and a sequential typed
+read + decode of a large SQLite log with the reader's peak RSS (``ru_maxrss`` of a fresh process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from troupe_es.events import ActionTaken, NewEvent  # noqa: E402
+from troupe_es.store import open_store  # noqa: E402
+from troupe_es.store.rows import encode_batch  # noqa: E402
+from troupe_es.store.sql import _ROW_COLUMNS, _row_params  # noqa: E402
+
+T0 = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
+
+
+def events(n: int, offset: int = 0) -> list[NewEvent]:
+    return [NewEvent(f"agent/a{i % 8}", ActionTaken(agent=f"a{i % 8}", action="TALK", target="b",
+                                                    content=f"message {offset + i}: I would buy it if the price is right"),
+                     sim_time=T0) for i in range(n)]
+
+
+def fresh_sqlite(directory: str, name: str) -> str:
+    return f"sqlite:///{directory}/{name}.db"
+
+
+def bench_raw_baseline(directory: str, total: int) -> float:
+    url = fresh_sqlite(directory, "raw")
+    open_store(url).close()  # same schema, indexes and triggers
+    batch = events(1000)
+    prepared = []
+    for b in range(total // 1000):
+        rows = encode_batch("raw", batch, next_position=b * 1000 + 1,
+                            stream_versions={f"agent/a{i}": b * 125 for i in range(8)}, previous_chain="",
+                            recorded_at=T0)
+        prepared.append([_row_params(r) for r in rows])
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    sql = (f"INSERT INTO troupe_events ({', '.join(c.name for c in _ROW_COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(_ROW_COLUMNS))})")
+    t = time.perf_counter()
+    for rows in prepared:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(sql, rows)
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - t
+    conn.close()
+    return total / elapsed
+
+
+def bench_append(url: str, total: int, batch_size: int, run: str = "bench") -> float:
+    with open_store(url) as store:
+        batches = [events(batch_size, i) for i in range(0, total, batch_size)]
+        t = time.perf_counter()
+        for batch in batches:
+            store.append(run, batch)
+        return total / (time.perf_counter() - t)
+
+
+def _pg_writer(url: str, run: str, total: int, batch: int, ready: mp.Queue, go, out: mp.Queue) -> None:  # noqa: ANN001
+    with open_store(url) as store:
+        batches = [events(batch, i) for i in range(0, total, batch)]
+        ready.put(1)
+        go.wait()
+        for b in batches:
+            store.append(run, b)
+        out.put(time.perf_counter())
+
+
+def bench_pg_concurrent(url: str, writers: int, per_writer: int, batch: int) -> float:
+    """Writers start together (after their imports and data are ready); wall time to the last one."""
+    open_store(url).close()
+    ctx = mp.get_context("spawn")
+    ready: mp.Queue = ctx.Queue()
+    out: mp.Queue = ctx.Queue()
+    go = ctx.Event()
+    procs = [ctx.Process(target=_pg_writer, args=(url, f"w{i}-{uuid.uuid4().hex[:6]}", per_writer, batch,
+                                                  ready, go, out)) for i in range(writers)]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.get(timeout=120)
+    t = time.perf_counter()
+    go.set()
+    ends = [out.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join()
+    return writers * per_writer / (max(ends) - t)
+
+
+READER = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from troupe_es.store import open_store
+store = open_store({url!r})
+t = time.perf_counter(); n = 0
+for rec in store.read(batch_size=5000):
+    n += 1
+elapsed = time.perf_counter() - t
+print(json.dumps({{"events": n, "seconds": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def bench_read(url: str) -> dict:
+    code = READER.format(root=str(Path(__file__).resolve().parents[1]), url=url)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def pg_schema_url(base: str) -> tuple[str, str]:
+    """A fresh schema on the server, so the benchmark never touches real data."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    conninfo = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return f"{base}?options=-csearch_path%3D{schema}", schema
+
+
+def drop_schema(base: str, schema: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000, help="size of the log read back (default 1M)")
+    parser.add_argument("--pg", default=os.environ.get("TROUPE_ES_TEST_PG",
+                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    args = parser.parse_args()
+    n_batch = 20_000 if args.quick else 100_000
+    n_single = 500 if args.quick else 3_000
+    n_read = 50_000 if args.quick else args.events
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = bench_raw_baseline(tmp, n_batch)
+        rows.append(("raw sqlite3.executemany baseline (batches of 1,000)", f"{raw:,.0f} events/s", ""))
+        single = bench_append(fresh_sqlite(tmp, "single"), n_single, 1)
+        rows.append(("SQLite, 1 event per commit", f"{single:,.0f} events/s", ""))
+        batched = bench_append(fresh_sqlite(tmp, "batched"), n_batch, 1000)
+        rows.append(("SQLite, batches of 1,000", f"{batched:,.0f} events/s",
+                     f"target >= 100,000 and >= 0.5x raw (x{batched / raw:.2f})"))
+        try:
+            url, schema = pg_schema_url(args.pg)
+        except Exception as exc:  # noqa: BLE001 - report and go on without PostgreSQL
+            rows.append(("PostgreSQL", "skipped", f"unreachable: {str(exc).splitlines()[0]}"))
+        else:
+            try:
+                pg = bench_append(url, n_batch // 5, 100)
+                rows.append(("PostgreSQL, batches of 100", f"{pg:,.0f} events/s", "target >= 20,000"))
+                conc = bench_pg_concurrent(url, 4, n_batch // 20, 100)
+                rows.append(("PostgreSQL, 4 concurrent writers (batches of 100)", f"{conc:,.0f} events/s", ""))
+            finally:
+                drop_schema(args.pg, schema)
+        big = fresh_sqlite(tmp, "big")
+        t = time.perf_counter()
+        bench_append(big, n_read, 5000)
+        rows.append((f"(building a {n_read:,}-event SQLite log)", f"{time.perf_counter() - t:.1f} s", ""))
+        read = bench_read(big)
+        rows.append((f"SQLite typed read + decode of {read['events']:,} events",
+                     f"{read['events'] / read['seconds']:,.0f} events/s", "target >= 150,000"))
+        rows.append(("  peak RSS of the reading process", f"{read['peak_rss_mb']:,.0f} MB", "target < 500 MB"))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measurement':<{width}}  {'result':>18}  note")
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>18}  {note}")
+
+
+if __name__ == "__main__":
+    main()
