@@ -2,7 +2,9 @@
 
 Hot keys live in an in-memory LRU (``max_size`` entries, evictions counted); misses fall back to
 an index of request keys kept beside the log (a table in SQL stores, updated together with its
-checkpoint in one transaction; a dict for the in-memory store), caught up from the log on demand.
+checkpoint in one transaction; a dict for the in-memory store). The index catches up from the
+log when the cache is opened; completions made through this cache afterwards are ``put`` into
+the LRU directly, so a miss costs one indexed lookup.
 Delivering an event twice changes nothing: the first completion of a key wins.
 """
 
@@ -64,7 +66,9 @@ class _SqlIndex:
         with self.engine.connect() as conn:
             value = conn.execute(select(checkpoints.c.position).where(checkpoints.c.name == NAME)).scalar()
         self.checkpoint = int(value or 0)
-        self._select = select
+        from sqlalchemy import bindparam
+
+        self._find = select(self.table.c.position).where(self.table.c.request_key == bindparam("key"))
 
     def _insert(self):  # noqa: ANN202
         if self.dialect == "postgresql":
@@ -85,7 +89,7 @@ class _SqlIndex:
 
     def find(self, key: str) -> int | None:
         with self.engine.connect() as conn:
-            value = conn.execute(self._select(self.table.c.position).where(self.table.c.request_key == key)).scalar()
+            value = conn.execute(self._find, {"key": key}).scalar()
         return int(value) if value is not None else None
 
     def reset(self) -> None:
@@ -107,6 +111,7 @@ class LLMCacheProjection:
         self._lru: OrderedDict[str, LLMCallCompleted] = OrderedDict()
         self._lock = threading.Lock()
         self._index = _SqlIndex(store) if hasattr(store, "engine") else _DictIndex()
+        self.catch_up()  # once: completions recorded from now on by this process arrive through put()
 
     def catch_up(self) -> int:
         """Index completions recorded since the checkpoint; returns how many rows were read."""
@@ -137,9 +142,6 @@ class LLMCacheProjection:
                 self.stats.hits += 1
                 return hit
             position = self._index.find(key)
-            if position is None:
-                self.catch_up()
-                position = self._index.find(key)
             if position is None:
                 self.stats.misses += 1
                 return None

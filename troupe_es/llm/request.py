@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,7 +65,12 @@ def request_key(request: ChatRequest, seed: int) -> str:
 
 def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's JSON schema made OpenAI-strict: no extra properties, every property required,
-    references inlined."""
+    references inlined. (Computed once per model class; a fresh copy is returned.)"""
+    return copy.deepcopy(_strict_schema(model))
+
+
+@functools.lru_cache(maxsize=256)
+def _strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
     defs = schema.pop("$defs", {})
 

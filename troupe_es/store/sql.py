@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, func, insert, select, text
+from sqlalchemy import Connection, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
@@ -49,6 +49,17 @@ _E = schema.events
 _ROW_COLUMNS = (_E.c.position, _E.c.run_id, _E.c.stream, _E.c.stream_version, _E.c.event_id,
                 _E.c.causation_id, _E.c.type, _E.c.schema_version, _E.c.sim_time, _E.c.recorded_at,
                 _E.c.content_hash, _E.c.chain_hash, _E.c.payload, _E.c.payload_z)
+
+
+# Statements built once (their compiled form is cached by SQLAlchemy): the append hot path.
+_HEAD = select(
+    select(func.max(_E.c.position)).scalar_subquery(),
+    select(_E.c.chain_hash).where(_E.c.run_id == bindparam("run_id"))
+    .order_by(_E.c.position.desc()).limit(1).scalar_subquery())
+_VERSIONS = (select(_E.c.stream, func.max(_E.c.stream_version))
+             .where(_E.c.run_id == bindparam("run_id"), _E.c.stream.in_(bindparam("streams", expanding=True)))
+             .group_by(_E.c.stream))
+_BY_EVENT_ID = select(_E.c.position).where(_E.c.event_id == bindparam("event_id"))
 
 
 def safe_url(url: str) -> str:
@@ -167,7 +178,7 @@ class SqlEventStore(EventStore):
             with self._tx(write=True) as conn:
                 first_id = events[0].event_id
                 if first_id is not None:
-                    hit = conn.execute(select(_E.c.position).where(_E.c.event_id == first_id)).first()
+                    hit = conn.execute(_BY_EVENT_ID, {"event_id": first_id}).first()
                     if hit is not None:
                         ids = [e.event_id for e in events if e.event_id]
                         replayed = idempotent_replay(self._rows_by_ids(conn, ids), events)
@@ -215,14 +226,10 @@ class SqlEventStore(EventStore):
     def _batch_context(conn: Connection, run_id: str,
                        events: Sequence[NewEvent]) -> tuple[int, str, dict[str, int]]:
         """Next position, the run's last chain hash and each stream's version: two round trips."""
-        last_chain = (select(_E.c.chain_hash).where(_E.c.run_id == run_id)
-                      .order_by(_E.c.position.desc()).limit(1).scalar_subquery())
-        top, previous = conn.execute(select(select(func.max(_E.c.position)).scalar_subquery(), last_chain)).one()
+        top, previous = conn.execute(_HEAD, {"run_id": run_id}).one()
         streams = list(dict.fromkeys(e.stream for e in events))
         current = dict.fromkeys(streams, 0)
-        found = conn.execute(select(_E.c.stream, func.max(_E.c.stream_version))
-                             .where(_E.c.run_id == run_id, _E.c.stream.in_(streams))
-                             .group_by(_E.c.stream)).all()
+        found = conn.execute(_VERSIONS, {"run_id": run_id, "streams": streams}).all()
         current.update({stream: version for stream, version in found})
         return (top or 0) + 1, previous or "", current
 
