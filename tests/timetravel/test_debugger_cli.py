@@ -119,7 +119,8 @@ def test_why_llm_and_who_changed_follow_real_causation(recorded):
     assert out[3][2].splitlines()[0] == (f"Lisa.emotions last changed at {emotions[-1].position} by "
                                          f"CognitiveStateChanged: {emotions[-2].event.emotions if len(emotions) > 1 else ''!r} → "
                                          f"{emotions[-1].event.emotions!r}")
-    assert out[4][2].startswith("Room.clock last changed at ") and " by StepCompleted: " in out[4][2]
+    clock = [r for r in records if r.type in ("WorldCreated", "StepCompleted") and r.position <= action.position][-1]
+    assert out[4][2].startswith(f"Room.clock last changed at {clock.position} by {clock.type}: ")
     assert out[5][2].startswith("Lisa.persona.age last changed at 3 by PersonaDefined: None → 25")
     assert out[7][2] == "error: no LLM call behind the event at 2 (WorldCreated: no LLM event in its causation chain)"
 
