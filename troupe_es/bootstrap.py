@@ -96,7 +96,12 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
 
 
 def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeSettings = RuntimeSettings(),
-             observers: Sequence[Observer] = (), state: RunState | None = None) -> MessageBus:
-    """A message bus for ``run_id`` with every handler registered."""
+             observers: Sequence[Observer] = (), state: RunState | None = None,
+             snapshot_every: int | None = 1000) -> MessageBus:
+    """A message bus for ``run_id`` with every handler registered; the run's state is
+    snapshotted about every ``snapshot_every`` events (None: never)."""
+    from troupe_es.snapshots import SnapshotPolicy, SnapshotWriter
+
+    writer = SnapshotWriter(SnapshotPolicy(every=snapshot_every)) if snapshot_every else None
     return MessageBus(store, run_id, handlers=HANDLERS, gateway=gateway, persona_facts=persona_facts,
-                      settings=settings, state=state, observers=observers)
+                      settings=settings, state=state, observers=observers, snapshots=writer)

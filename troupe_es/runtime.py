@@ -44,7 +44,7 @@ class MessageBus:
     def __init__(self, store: EventStore, run_id: str, *, handlers: Mapping[type, Handler],
                  gateway: Any, persona_facts: Callable[[dict[str, Any]], list[str]],
                  settings: RuntimeSettings = RuntimeSettings(), state: RunState | None = None,
-                 observers: Sequence[Observer] = ()) -> None:
+                 observers: Sequence[Observer] = (), snapshots: Any = None) -> None:
         self.store = store
         self.run_id = run_id
         self.handlers = dict(handlers)
@@ -53,6 +53,7 @@ class MessageBus:
         self.settings = settings
         self.state = state or RunState()
         self.observers = list(observers)
+        self.snapshots = snapshots  # e.g. troupe_es.snapshots.SnapshotWriter: after_batch(store, run, state)
 
     def handle(self, command: Any) -> Any:
         """Run the handler registered for the command's type."""
@@ -70,6 +71,8 @@ class MessageBus:
             self.state = evolve(self.state, rec)
             for observer in self.observers:
                 observer(rec)
+        if self.snapshots is not None:
+            self.snapshots.after_batch(self.store, self.run_id, self.state)
         return records
 
     def new(self, stream: str, event: Event, *, world: str | None = None,

@@ -171,7 +171,7 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
         if produced >= limit:
             raise _Stop
 
-    bus = make_bus(scratch, run_id, gateway=gateway, settings=settings, observers=[watch])
+    bus = make_bus(scratch, run_id, gateway=gateway, settings=settings, observers=[watch], snapshot_every=None)
     fork = None
     inherit = None
     if started.parent_run_id is not None and started.fork_position is not None:
