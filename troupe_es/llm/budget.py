@@ -1,10 +1,17 @@
-"""A run's token and cost budget: stop cleanly before overspending."""
+"""A run's token and cost budget: stop cleanly before overspending.
+
+Before a call, the gateway reserves its estimated size (prompt characters / 4, plus the call's
+``max_tokens`` or the largest output seen so far, at least 256); afterwards it settles the
+reservation with what the call really used. Concurrent calls therefore cannot overspend together.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
 from dataclasses import dataclass, field
+
+MIN_OUTPUT_RESERVE = 256
 
 
 @dataclass
@@ -15,22 +22,27 @@ class Budget:
     cost_usd: float | None = None
     used_tokens: int = 0
     used_cost_usd: float = 0.0
+    reserved_tokens: int = 0
+    largest_output: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def check(self, messages: list[dict], max_tokens: int | None) -> tuple[str, float, float] | None:
-        """``(limit, budget, used)`` if a call of this size could exceed a limit, else None.
-
-        The call's tokens are estimated as prompt characters / 4 plus its ``max_tokens``.
-        """
-        estimate = len(json.dumps(messages)) // 4 + (max_tokens or 0)
+    def reserve(self, messages: list[dict], max_tokens: int | None) -> tuple[int, tuple[str, float, float] | None]:
+        """Reserve a call's estimated tokens: ``(reserved, None)``, or ``(0, (limit, budget, used))``
+        when the call could exceed a limit (nothing is reserved then)."""
+        output = max_tokens or max(self.largest_output, MIN_OUTPUT_RESERVE)
+        estimate = len(json.dumps(messages)) // 4 + output
         with self._lock:
-            if self.tokens is not None and self.used_tokens + estimate > self.tokens:
-                return "tokens", float(self.tokens), float(self.used_tokens)
+            if self.tokens is not None and self.used_tokens + self.reserved_tokens + estimate > self.tokens:
+                return 0, ("tokens", float(self.tokens), float(self.used_tokens))
             if self.cost_usd is not None and self.used_cost_usd >= self.cost_usd:
-                return "cost_usd", float(self.cost_usd), self.used_cost_usd
-        return None
+                return 0, ("cost_usd", float(self.cost_usd), self.used_cost_usd)
+            self.reserved_tokens += estimate
+            return estimate, None
 
-    def spend(self, tokens: int, cost: float | None) -> None:
+    def settle(self, reserved: int, input_tokens: int, output_tokens: int, cost: float | None) -> None:
+        """Replace a reservation by what the call really used."""
         with self._lock:
-            self.used_tokens += tokens
+            self.reserved_tokens -= reserved
+            self.used_tokens += input_tokens + output_tokens
             self.used_cost_usd += cost or 0.0
+            self.largest_output = max(self.largest_output, output_tokens)

@@ -61,6 +61,7 @@ class _Outcome:
 
     def __init__(self) -> None:
         self.attempts: list[LLMAttempt] = []
+        self.reserved = 0
         self.input_tokens = 0
         self.output_tokens = 0
 
@@ -201,8 +202,9 @@ class LLMGateway:
     def _live(self, request: ChatRequest, ctx: CallContext, key: str, requested: NewEvent,
               output_model: type[BaseModel] | None, emit: Recorder) -> LLMCallCompleted:
         assert self.provider is not None
+        reserved = 0
         if self.budget is not None:
-            over = self.budget.check(request.messages, request.parameters.get("max_tokens"))
+            reserved, over = self.budget.reserve(request.messages, request.parameters.get("max_tokens"))
             if over is not None:
                 limit, budget, used = over
                 message = f"the run's {limit} budget ({budget:g}) is spent ({used:g} used)"
@@ -212,6 +214,7 @@ class LLMGateway:
                     [BudgetExceeded(limit=limit, budget=budget, used=used)])  # type: ignore[arg-type]
                 raise BudgetExceededError(message)
         outcome = _Outcome()
+        outcome.reserved = reserved
         t0 = time.perf_counter()
         messages = list(request.messages)
         feedback_left = self.retry.max_output_retries if output_model is not None else 0
@@ -289,5 +292,5 @@ class LLMGateway:
     def _record_spend(self, model: str, outcome: _Outcome) -> float | None:
         cost = self.prices.cost(model, outcome.input_tokens, outcome.output_tokens)
         if self.budget is not None:
-            self.budget.spend(outcome.input_tokens + outcome.output_tokens, cost)
+            self.budget.settle(outcome.reserved, outcome.input_tokens, outcome.output_tokens, cost)
         return cost
