@@ -93,12 +93,12 @@ def prompt_sizes(tmp: Path, steps: int) -> dict[int, int]:
 
 
 MEMORY = """
-import json, resource, sys
+import json, sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from bench_sim import run_in_process
 from pathlib import Path
 store, outcome, _ = run_in_process({url!r}, Path({path!r}))
-print(json.dumps({{"status": outcome.status, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+print(json.dumps({{"status": outcome.status, "peak_rss_mb": [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024}}))
 """
 
 
