@@ -12,15 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from commands.interventions import Intervention
-
-
-@dataclass(frozen=True)
-class PersonaPlan:
-    """One agent: its final persona and the files it came from."""
-
-    name: str
-    spec: dict[str, Any]
-    sources: tuple[str, ...] = ()
+from troupe_es.scenario import ResolvedPersona
 
 
 @dataclass(frozen=True)
@@ -44,7 +36,7 @@ class RunPlan:
     model: str
     llm_parameters: dict[str, Any]
     world: WorldPlan
-    personas: tuple[PersonaPlan, ...]
+    personas: tuple[ResolvedPersona, ...]
     script: tuple[dict[str, Any], ...]
     interventions: tuple[Intervention, ...] = ()
     max_actions: int = 15
@@ -96,7 +88,7 @@ def plan_from_scenario(scenario: Any, *, record: dict[str, Any] | None = None,
     llm = dict(record.get("llm") or {})
     model = llm.pop("model", "gpt-4o-mini")
     params = {k: v for k, v in llm.items() if v is not None}
-    personas = tuple(PersonaPlan(name=p["name"], spec=p["persona"], sources=tuple(p.get("sources") or ()))
+    personas = tuple(ResolvedPersona(p["name"], p["persona"], tuple(p.get("sources") or ()))
                      for p in record["personas"])
     return RunPlan(
         name=record["name"], seed=int(record.get("seed") or 0), model=model, llm_parameters=params,

@@ -104,7 +104,7 @@ def line_commands(line: dict[str, Any], world: str) -> list[Any]:
 def set_up(bus: "MessageBus", plan: RunPlan) -> None:
     """Personas, world, membership and relations of a fresh run."""
     for persona in plan.personas:
-        bus.handle(DefinePersona(name=persona.name, persona=persona.spec, sources=persona.sources))
+        bus.handle(DefinePersona(name=persona.name, persona=persona.persona, sources=persona.sources))
     w = plan.world
     bus.handle(CreateWorld(name=w.name, start=w.start, step_seconds=w.step_seconds, kind=w.kind,
                            everyone_accessible=w.everyone_accessible))
@@ -123,10 +123,10 @@ def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
     for persona in plan.personas:
         agent = bus.state.agents.get(persona.name)
         if agent is None:
-            bus.handle(DefinePersona(name=persona.name, persona=persona.spec, sources=persona.sources))
+            bus.handle(DefinePersona(name=persona.name, persona=persona.persona, sources=persona.sources))
             joining.append(persona.name)
-        elif agent.persona != persona.spec:
-            bus.handle(ChangePersona(name=persona.name, persona=persona.spec, sources=persona.sources))
+        elif agent.persona != persona.persona:
+            bus.handle(ChangePersona(name=persona.name, persona=persona.persona, sources=persona.sources))
     if joining:
         bus.handle(JoinWorld(world=world, agents=tuple(joining)))
 

@@ -135,7 +135,7 @@ def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
 
     outcomes = run_concurrently(bus, agents, turn)
     recorded: list[Recorded] = []
-    actions: list[ActionTaken] = []
+    actions: list[Recorded] = []
     w = snapshot.worlds[world]
     for outcome in outcomes:
         batch = list(outcome.events)
@@ -147,9 +147,10 @@ def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
                 batch.append(bus.new(f"agent/{agent.name}", event, world=world, causation_id=cause))
         records = bus.record(batch)
         recorded += records
-        actions += [r.event for r in records if isinstance(r.event, ActionTaken)]
-    delivered = deliveries(snapshot, actions)
-    recorded += bus.record([bus.new(stream, event, world=world) for stream, event in delivered])
+        actions += [r for r in records if isinstance(r.event, ActionTaken)]
+    delivered = deliveries(snapshot, [r.event for r in actions])
+    recorded += bus.record([bus.new(stream, event, world=world, causation_id=actions[i].event_id)
+                            for stream, event, i in delivered])
     return recorded, next((o.error for o in outcomes if o.error is not None), None)
 
 

@@ -116,16 +116,15 @@ class LLMCacheProjection:
     def catch_up(self) -> int:
         """Index completions recorded since the checkpoint; returns how many rows were read."""
         pairs: list[tuple[str, int]] = []
-        last = self._index.checkpoint
-        seen = 0
-        for row in self.store.iter_rows(types=["LLMCallCompleted"], from_position=last + 1, batch_size=5000):
-            seen += 1
-            payload = json.loads(row.payload)
-            pairs.append((payload["request_key"], row.position))
-            last = row.position
-        if seen:
-            self._index.add(pairs, last)
-        return seen
+        start = self._index.checkpoint
+        upto = self.store.last_position()
+        if upto <= start:
+            return 0
+        for row in self.store.iter_rows(types=["LLMCallCompleted"], from_position=start + 1,
+                                        until_position=upto, batch_size=5000):
+            pairs.append((json.loads(row.payload)["request_key"], row.position))
+        self._index.add(pairs, upto)
+        return len(pairs)
 
     def rebuild(self) -> int:
         """Reset and re-index the whole log."""

@@ -101,3 +101,23 @@ register(fold_entry(RUNS))
 register(ProjectionEntry(
     SNAPSHOT_NAME, "Snapshots of every run's state (agents, worlds) every K events: time travel starts "
                    "from the nearest one.", "snapshots", _run_state_status, _run_state_rebuild))
+
+
+def _llm_cache_status(store: EventStore) -> dict[str, Any]:
+    from projections.llm_cache import NAME
+
+    checkpoint, last = store.load_checkpoint(NAME), store.last_position()
+    return {"name": NAME, "kind": "stored", "checkpoint": checkpoint, "last_position": last,
+            "behind": last - checkpoint, "detail": "request key -> recorded completion index"}
+
+
+def _llm_cache_rebuild(store: EventStore, **_: Any) -> dict[str, Any]:
+    from projections.llm_cache import NAME, cache_for_store
+
+    indexed = cache_for_store(store).rebuild()
+    return {"name": NAME, "checkpoint": store.load_checkpoint(NAME), "items": indexed}
+
+
+register(ProjectionEntry(
+    "llm_cache", "The content-hashed LLM cache: request key -> recorded completion (an index table beside "
+                 "the log, caught up when a run opens it).", "stored", _llm_cache_status, _llm_cache_rebuild))

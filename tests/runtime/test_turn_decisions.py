@@ -75,14 +75,15 @@ def test_talk_is_delivered_to_target_or_everyone_reachable():
     out = deliveries(state, [ActionTaken(agent="A", action="TALK", content="hi B", target="B"),
                              ActionTaken(agent="C", action="TALK", content="hello all"),
                              ActionTaken(agent="B", action="THINK", content="private")])
-    assert [(s, e.agent, e.content, e.source) for s, e in out] == [
+    assert [i for _, _, i in out] == [0, 1, 1]
+    assert [(s, e.agent, e.content, e.source) for s, e, _ in out] == [
         ("agent/B", "B", "hi B", "A"), ("agent/A", "A", "hello all", "C"), ("agent/B", "B", "hello all", "C")]
 
 
 def test_reach_out_opens_a_channel_and_is_felt():
     state, _ = state_with(("A", "B"), everyone=False)
     out = deliveries(state, [ActionTaken(agent="A", action="REACH_OUT", content="lunch?", target="B")])
-    assert [e.type for _, e in out] == ["AccessibilityChanged", "StimulusPerceived"]
+    assert [e.type for _, e, _ in out] == ["AccessibilityChanged", "StimulusPerceived"]
     assert out[1][1].kind == "socialize" and "A reached out" in out[1][1].content
 
 

@@ -116,9 +116,9 @@ def test_why_llm_and_who_changed_follow_real_causation(recorded):
     assert f"== LLM call {request.event.call_id} ==" in llm and f"position     {request.position}" in llm
     assert "[user] Now:" in llm and f"tokens    {completion.event.input_tokens} in + " in llm
     assert "cache     miss" in llm and "latency   " in llm and completion.event.response_text[:40] in llm
+    previous = emotions[-2].event.emotions if len(emotions) > 1 else ""
     assert out[3][2].splitlines()[0] == (f"Lisa.emotions last changed at {emotions[-1].position} by "
-                                         f"CognitiveStateChanged: {emotions[-2].event.emotions if len(emotions) > 1 else ''!r} → "
-                                         f"{emotions[-1].event.emotions!r}")
+                                         f"CognitiveStateChanged: {previous!r} → {emotions[-1].event.emotions!r}")
     clock = [r for r in records if r.type in ("WorldCreated", "StepCompleted") and r.position <= action.position][-1]
     assert out[4][2].startswith(f"Room.clock last changed at {clock.position} by {clock.type}: ")
     assert out[5][2].startswith("Lisa.persona.age last changed at 3 by PersonaDefined: None → 25")
@@ -127,8 +127,8 @@ def test_why_llm_and_who_changed_follow_real_causation(recorded):
 
 def test_errors_continue_the_session_and_set_exit_code(recorded):
     url, records = recorded
-    code, out = session(url, "bogus; goto 99999; goto x; next ActionTaker; state Bob; who-changed Lisa mood; "
-                             "back; help; where")
+    code, out = session(url, "bogus; goto 99999; goto x; next ActionTaker; state Bob; who-changed Bob emotions; "
+                             "back; help; where; goto end; who-changed Lisa mood")
     assert code == 1
     errors = [o for _, _, o in out[:7]]
     assert errors[0] == "error: unknown command 'bogus'; type help"
@@ -136,7 +136,8 @@ def test_errors_continue_the_session_and_set_exit_code(recorded):
     assert errors[2] == "error: position must be a whole number, not 'x'"
     assert errors[3] == "error: unknown event type 'ActionTaker' (did you mean ActionTaken?)"
     assert errors[4].startswith("error: no agent 'Bob' in run run-a")
-    assert errors[5].startswith("error: unknown field 'mood' (fields: name, persona")
+    assert errors[5] == "error: no agent or world 'Bob' at position 1 (agents: none; worlds: none; or 'run')"
+    assert out[10][2].startswith("error: unknown field 'mood' (fields: name, persona")
     assert errors[6] == "error: already at the run's first event (1)"
     assert "goto P | goto step N | goto start|end" in out[7][2] and "who-changed AGENT FIELD" in out[7][2]
     assert "cursor 1 of" in out[8][2]

@@ -61,7 +61,7 @@ def test_diff_text_and_json(recorded):
     assert r.code == 0, r.err
     assert f"changes from position {change.position - 1} to {change.position}" in r.out
     assert f"== agent {change.event.agent} (changed) ==" in r.out
-    assert f'emotions' in r.out and f'"{change.event.emotions}"' in r.out
+    assert "emotions" in r.out and f'"{change.event.emotions}"' in r.out
     data = json.loads(troupe("diff", "run-a", "--from", "3", "--to", "60", "--json", store=url).out)
     assert data["from"] == 3 and data["to"] == 60
     assert data["agents"]["Oscar"]["status"] == "added" and data["worlds"]["Room"]["fields"]["step"]["to"] == 2
@@ -105,4 +105,4 @@ def test_projections_list_status_rebuild(tmp_path, recorded):
     assert f"runs (fold): checkpoint {last} of {last}, 0 events behind" in status.out
     assert "run run-p: last snapshot" in status.out
     unknown = troupe("projections", "status", "nope", store=url)
-    assert unknown.code == 1 and "unknown projection 'nope' (known: run_state, runs)" in unknown.err
+    assert unknown.code == 1 and "unknown projection 'nope' (known: llm_cache, run_state, runs)" in unknown.err

@@ -174,6 +174,17 @@ class LLMGateway:
         return hit.model_copy(update={"cache_status": "hit", "latency_ms": 0.0, "attempts": 0,
                                       "attempt_errors": [], "call_id": call_id})
 
+    def _failed(self, ctx: CallContext, key: str, model: str, error_type: str, error: str,
+                outcome: "_Outcome | None" = None, t0: float | None = None, provider: str | None = None) -> LLMCallFailed:
+        """The failure event of a call (attempts and latency when the provider was tried)."""
+        extra: dict[str, Any] = {}
+        if outcome is not None:
+            extra = {"attempts": len(outcome.attempts), "attempt_errors": outcome.attempts}
+        if t0 is not None:
+            extra["latency_ms"] = (time.perf_counter() - t0) * 1000
+        return LLMCallFailed(call_id=ctx.call_id, request_key=key, provider=provider or self.provider_name,
+                             model=model, error_type=error_type, error=error, **extra)
+
     def _fail(self, emit: Recorder, ctx: CallContext, requested: NewEvent, failed: LLMCallFailed,
               extra: list[Any] = ()) -> None:  # type: ignore[assignment]
         events = [requested, self._event(ctx, failed, requested.event_id)]
@@ -189,9 +200,8 @@ class LLMGateway:
             where = f"nearest recorded call: {nearest.call_id}" if nearest else "the run recorded no calls"
             message = (f"replay of run {self._replay.run_id}: call {ctx.call_id} (key {key[:12]}) was never "
                        f"recorded; {where}")
-            self._fail(emit, ctx, requested, LLMCallFailed(
-                call_id=ctx.call_id, request_key=key, provider="replay", model=request.model,
-                error_type="ReplayDivergenceError", error=message))
+            self._fail(emit, ctx, requested, self._failed(ctx, key, request.model, "ReplayDivergenceError",
+                                                          message, provider="replay"))
             raise ReplayDivergenceError(message + ("\n" + diff if diff else ""))
         if isinstance(outcome, LLMCallFailed):
             stop = self._replay.budget_stop(key)
@@ -208,10 +218,8 @@ class LLMGateway:
             if over is not None:
                 limit, budget, used = over
                 message = f"the run's {limit} budget ({budget:g}) is spent ({used:g} used)"
-                self._fail(emit, ctx, requested, LLMCallFailed(
-                    call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=request.model,
-                    error_type="BudgetExceededError", error=message),
-                    [BudgetExceeded(limit=limit, budget=budget, used=used)])  # type: ignore[arg-type]
+                self._fail(emit, ctx, requested, self._failed(ctx, key, request.model, "BudgetExceededError", message),
+                           [BudgetExceeded(limit=limit, budget=budget, used=used)])  # type: ignore[arg-type]
                 raise BudgetExceededError(message)
         outcome = _Outcome()
         outcome.reserved = reserved
@@ -223,10 +231,8 @@ class LLMGateway:
                 response = self._attempt(request.model_copy(update={"messages": messages}), outcome)
             except ProviderHTTPError as exc:
                 self._record_spend(request.model, outcome)
-                self._fail(emit, ctx, requested, LLMCallFailed(
-                    call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=request.model,
-                    error_type="ProviderError", error=str(exc), latency_ms=(time.perf_counter() - t0) * 1000,
-                    attempts=len(outcome.attempts), attempt_errors=outcome.attempts))
+                self._fail(emit, ctx, requested, self._failed(ctx, key, request.model, "ProviderError", str(exc),
+                                                              outcome, t0))
                 raise ProviderError(f"{self.provider_name} call {ctx.call_id} failed after "
                                     f"{len(outcome.attempts)} attempt(s): {exc}") from None
             parsed: Any = None
@@ -247,11 +253,9 @@ class LLMGateway:
             outcome.attempts.append(LLMAttempt(attempt=len(outcome.attempts) + 1, error=f"invalid output: {problem}"))
             if feedback_left <= 0:
                 self._record_spend(request.model, outcome)
-                self._fail(emit, ctx, requested, LLMCallFailed(
-                    call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=request.model,
-                    error_type="InvalidOutputError", error=f"invalid structured output: {problem}",
-                    latency_ms=(time.perf_counter() - t0) * 1000, attempts=len(outcome.attempts),
-                    attempt_errors=outcome.attempts))
+                self._fail(emit, ctx, requested, self._failed(
+                    ctx, key, request.model, "InvalidOutputError", f"invalid structured output: {problem}",
+                    outcome, t0))
                 raise InvalidOutputError(f"call {ctx.call_id}: the model's output stayed invalid after "
                                          f"{len(outcome.attempts)} attempt(s): {problem}")
             feedback_left -= 1
