@@ -108,9 +108,9 @@ def _event_type(name: str) -> str:
 
 
 def _filter_args(args: list[str], command: str) -> Breakpoint:
-    if not args or len(args) > 2 or (len(args) == 2 and not args[1].startswith("agent=")):
+    if not args or (len(args) >= 2 and not args[1].startswith("agent=")):
         raise ConfigurationError(f"usage: {COMMANDS[command][0]}")
-    agent = args[1].split("=", 1)[1] if len(args) == 2 else None
+    agent = " ".join([args[1].split("=", 1)[1], *args[2:]]) if len(args) >= 2 else None
     return Breakpoint(_event_type(args[0]), agent or None)
 
 
@@ -260,11 +260,10 @@ class Debugger:
 
     # ---- inspection -------------------------------------------------------------------------
     def cmd_state(self, args: list[str]) -> RenderableType:
-        if len(args) > 1:
-            raise ConfigurationError(f"usage: {COMMANDS['state'][0]}")
         if args:
-            current = agent_state_at(self.store, self.run_id, args[0], position=self.cursor)
-            return render_state(current, agent=args[0], plain=self.plain)
+            agent = " ".join(args)  # agent names may have spaces: `state Lisa Carter`
+            current = agent_state_at(self.store, self.run_id, agent, position=self.cursor)
+            return render_state(current, agent=agent, plain=self.plain)
         return render_state(state_at(self.store, self.run_id, position=self.cursor), plain=self.plain)
 
     def cmd_diff(self, args: list[str]) -> RenderableType:
@@ -303,9 +302,9 @@ class Debugger:
         return render_llm(request, outcome, plain=self.plain)
 
     def cmd_who_changed(self, args: list[str]) -> RenderableType:
-        if len(args) != 2:
+        if len(args) < 2:
             raise ConfigurationError(f"usage: {COMMANDS['who-changed'][0]}")
-        subject, path = args
+        subject, path = " ".join(args[:-1]), args[-1]  # `who-changed Lisa Carter emotions`
         change = last_change(self.store, self.run_id, subject, path, at=self.cursor)
         if change is None:
             now = agent_state_at(self.store, self.run_id, subject, position=self.cursor, missing_ok=True)
