@@ -126,7 +126,16 @@ def relate(cmd: Relate, bus: "MessageBus") -> list["Recorded"]:
 
 
 def complete_run(cmd: CompleteRun, bus: "MessageBus") -> list["Recorded"]:
-    return bus.record([bus.new("run", RunCompleted(steps=cmd.steps, wall_seconds=cmd.wall_seconds))])
+    return bus.record([bus.new("run", RunCompleted(steps=cmd.steps, wall_seconds=cmd.wall_seconds,
+                                                   cache=cmd.cache or cache_counters(bus.gateway)))])
+
+
+def cache_counters(gateway: object) -> dict[str, int] | None:
+    """The gateway's cache hits, misses and evictions (None without a cache)."""
+    stats = getattr(getattr(gateway, "cache", None), "stats", None)
+    if stats is None:
+        return None
+    return {"hits": stats.hits, "misses": stats.misses, "evictions": stats.evictions}
 
 
 def fail_run(cmd: FailRun, bus: "MessageBus") -> list["Recorded"]:

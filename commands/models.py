@@ -133,6 +133,7 @@ class CompleteRun:
 
     steps: int = 0
     wall_seconds: float | None = None
+    cache: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)

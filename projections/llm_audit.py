@@ -74,4 +74,7 @@ def audit(store: EventStore, run_id: str) -> tuple["pl.DataFrame", dict[str, Any
     lf = calls(events_frame(store, run_id, types=CALL_TYPES))
     rows = lf.collect()
     summary = totals(rows.lazy()).collect().to_dicts()[0]
+    summary["cache_evictions"] = 0
+    for rec in store.read(run_id=run_id, types=["RunCompleted"]):
+        summary["cache_evictions"] = (rec.event.cache or {}).get("evictions", 0)  # type: ignore[attr-defined]
     return rows, summary

@@ -4,7 +4,8 @@ Hot keys live in an in-memory LRU (``max_size`` entries, evictions counted); mis
 an index of request keys kept beside the log (a table in SQL stores, updated together with its
 checkpoint in one transaction; a dict for the in-memory store). The index catches up from the
 log when the cache is opened; completions made through this cache afterwards are ``put`` into
-the LRU directly, so a miss costs one indexed lookup.
+the LRU directly, so a miss costs one indexed lookup (plus a catch-up from the log once entries
+have been evicted from the LRU since the last one).
 Delivering an event twice changes nothing: the first completion of a key wins.
 """
 
@@ -111,6 +112,7 @@ class LLMCacheProjection:
         self._lru: OrderedDict[str, LLMCallCompleted] = OrderedDict()
         self._lock = threading.Lock()
         self._index = _SqlIndex(store) if hasattr(store, "engine") else _DictIndex()
+        self._stale = False  # entries left the LRU that the index may not have yet
         self.catch_up()  # once: completions recorded from now on by this process arrive through put()
 
     def catch_up(self) -> int:
@@ -124,6 +126,7 @@ class LLMCacheProjection:
                                         until_position=upto, batch_size=5000):
             pairs.append((json.loads(row.payload)["request_key"], row.position))
         self._index.add(pairs, upto)
+        self._stale = False
         return len(pairs)
 
     def rebuild(self) -> int:
@@ -141,6 +144,9 @@ class LLMCacheProjection:
                 self.stats.hits += 1
                 return hit
             position = self._index.find(key)
+            if position is None and self._stale:
+                self.catch_up()
+                position = self._index.find(key)
             if position is None:
                 self.stats.misses += 1
                 return None
@@ -161,6 +167,7 @@ class LLMCacheProjection:
         while len(self._lru) > self.max_size:
             self._lru.popitem(last=False)
             self.stats.evictions += 1
+            self._stale = True
 
 
 def cache_for_store(store: EventStore, *, max_size: int = 10_000) -> LLMCacheProjection:

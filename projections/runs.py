@@ -26,6 +26,7 @@ class RunRow:
     output_tokens: int = 0
     cost_usd: float = 0.0
     unknown_cost_calls: int = 0
+    cache_evictions: int = 0
     parent_run_id: str | None = None
     fork_position: int | None = None
     reason: str | None = None
@@ -49,7 +50,8 @@ def _evolve(state: dict[str, RunRow], rec: Recorded) -> dict[str, RunRow]:
         row = replace(row, scenario=e.scenario_name, parent_run_id=e.parent_run_id,
                       fork_position=e.fork_position, started_at=rec.recorded_at)
     elif kind == "RunCompleted":
-        row = replace(row, status="budget-exceeded" if row.status == "budget-exceeded" else "completed")
+        row = replace(row, status="budget-exceeded" if row.status == "budget-exceeded" else "completed",
+                      cache_evictions=(e.cache or {}).get("evictions", 0))
     elif kind == "RunFailed":
         row = replace(row, status="failed", reason=e.reason)
     elif kind == "BudgetExceeded":

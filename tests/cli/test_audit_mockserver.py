@@ -23,7 +23,7 @@ def test_audit_formats_and_cache_totals(tmp_path):
     first = troupe("run", FOCUS, "-q", store=url).out.strip()
     second = troupe("run", FOCUS, "-q", store=url).out.strip()
     table = troupe("audit", first, store=url)
-    assert table.code == 0 and "Lisa Carter" in table.out and "total: 9 calls, 0 cache hits, 9 misses" in table.out
+    assert table.code == 0 and "Lisa Carter" in table.out and "total: 9 calls, 0 cache hits, 9 misses, 0 evictions" in table.out
     cached = json.loads(troupe("audit", second, "--format", "json", store=url).out)
     assert cached["totals"]["cache_hits"] == 9 and cached["totals"]["cost_usd"] == 0
     assert cached["totals"]["cost_saved_usd"] > 0

@@ -143,3 +143,24 @@ def test_api_key_never_reaches_the_database(sqlite_url, server):
     db = Path(sqlite_url.removeprefix("sqlite:///"))
     blob = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
     assert b"DO-NOT-LEAK" not in blob and API_KEY.encode() not in blob
+
+
+def test_lru_evictions_are_counted_and_reach_the_audit(tmp_path):
+    from tests.cli.helpers import troupe
+    from troupe_es.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path}/e.db")
+    cache = cache_for_store(store, max_size=2)
+    gateway = LLMGateway(store, __import__("troupe_es.llm", fromlist=["MockProvider"]).MockProvider(), cache=cache)
+    for i in range(5):
+        gateway.chat(ask(f"q{i}"), ctx(i))
+    assert cache.stats.evictions == 3 and cache.stats.misses == 5
+    assert gateway.chat(ask("q4"), ctx(9)).cache_status == "hit" and cache.stats.hits == 1
+    assert gateway.chat(ask("q0"), ctx(10)).cache_status == "hit"  # evicted from the LRU, found in the index
+    store.close()
+    url = f"sqlite:///{tmp_path}/run.db"
+    run_id = troupe("run", str(__import__("pathlib").Path(__file__).resolve().parents[2] / "examples" /
+                                "focus_group.yaml"), "-q", store=url).out.strip()
+    import json
+    totals = json.loads(troupe("audit", run_id, "--format", "json", store=url).out)["totals"]
+    assert totals["cache_evictions"] == 0 and totals["cache_misses"] == 9

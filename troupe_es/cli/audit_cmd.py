@@ -68,7 +68,7 @@ def audit(cli: CliContext, run: str, fmt: str, out_path: Path | None) -> None:
         p50 = summary["p50_latency_ms"]
         p95 = summary["p95_latency_ms"]
         line = (f"total: {summary['calls']} calls, {summary['cache_hits']} cache hits, {summary['cache_misses']} "
-                f"misses, {summary['failures']} failed, {summary['input_tokens']}+{summary['output_tokens']} tokens "
+                f"misses, {summary['cache_evictions']} evictions, {summary['failures']} failed, {summary['input_tokens']}+{summary['output_tokens']} tokens "
                 f"paid, ${summary['cost_usd']:.5f} spent, ${summary['cost_saved_usd']:.5f} saved, "
                 f"p50 {p50 or 0:.0f} ms, p95 {p95 or 0:.0f} ms")
         if out is not None:

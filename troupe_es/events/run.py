@@ -31,6 +31,8 @@ class RunCompleted(Event):
     type: Literal["RunCompleted"] = "RunCompleted"
     steps: int = Field(default=0, description="Number of world steps executed.")
     wall_seconds: float | None = volatile(description="Wall-clock duration of the run.")
+    cache: dict[str, int] | None = volatile(
+        default=None, description="LLM cache counters of this execution: hits, misses, evictions.")
 
 
 class RunFailed(Event):
