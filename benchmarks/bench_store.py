@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from troupe_es.events import ActionTaken, NewEvent  # noqa: E402
 from troupe_es.store import open_store  # noqa: E402
 from troupe_es.store.rows import encode_batch  # noqa: E402
-from troupe_es.store.sql import _ROW_COLUMNS, _row_params  # noqa: E402
+from troupe_es.store.statements import insert_sql, row_params  # noqa: E402
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
 
@@ -53,12 +53,11 @@ def bench_raw_baseline(directory: str, total: int) -> float:
         rows = encode_batch("raw", batch, next_position=b * 1000 + 1,
                             stream_versions={f"agent/a{i}": b * 125 for i in range(8)}, previous_chain="",
                             recorded_at=T0)
-        prepared.append([_row_params(r) for r in rows])
+        prepared.append([row_params(r) for r in rows])
     conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    sql = (f"INSERT INTO troupe_events ({', '.join(c.name for c in _ROW_COLUMNS)}) "
-           f"VALUES ({', '.join('?' * len(_ROW_COLUMNS))})")
+    sql = insert_sql("?")
     t = time.perf_counter()
     for rows in prepared:
         conn.execute("BEGIN IMMEDIATE")

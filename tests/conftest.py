@@ -71,3 +71,23 @@ def store(store_url):
     s = open_store(store_url)
     yield s
     s.close()
+
+
+FIXED_CLOCK_TIME = "2026-03-01T12:00:00+00:00"
+
+
+@pytest.fixture
+def clocked_store(store_url):
+    """A fresh store of each backend whose wall clock is frozen at :data:`FIXED_CLOCK_TIME`,
+    so chain hashes (which cover ``recorded_at``) can be compared across backends."""
+    from datetime import datetime
+
+    from troupe_es.store import InMemoryEventStore
+    from troupe_es.store.sql import SqlEventStore
+
+    def clock() -> datetime:
+        return datetime.fromisoformat(FIXED_CLOCK_TIME)
+
+    s = InMemoryEventStore(clock=clock) if store_url == "memory://" else SqlEventStore(store_url, clock=clock)
+    yield s
+    s.close()

@@ -12,6 +12,7 @@ from troupe_es.store import Snapshot
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 EXPECTED_HASHES = ['74472d5eef7a1766', 'ee39a7c784d8909e']
+EXPECTED_CHAIN = ['6faeb52435bdd06f', '5717d4725bad0f3f', 'c9e244244a329460', '00f9600a394f7e40']
 
 
 def act(agent: str, text: str, **kw) -> NewEvent:
@@ -131,3 +132,105 @@ def test_large_payloads_round_trip(store):
 def test_empty_batch_is_a_no_op(store):
     assert store.append("r1", []) == []
     assert store.last_position() == 0 and store.run_summaries() == []
+
+
+def test_chain_hashes_are_the_same_on_every_backend(clocked_store):
+    batch = [act("a", "one", event_id="e-1"), act("b", "two", event_id="e-2", causation_id="e-1"),
+             NewEvent("agent/a", StimulusPerceived(agent="a", kind="see", content="x"), None, event_id="e-3")]
+    recs = clocked_store.append("r1", batch) + clocked_store.append("r2", [act("c", "other run", event_id="e-4")])
+    # Fixed values: every backend must chain identically for the same input and clock.
+    assert [r.chain_hash[:16] for r in recs] == EXPECTED_CHAIN
+    assert [r.chain_hash for r in clocked_store.read()] == [r.chain_hash for r in recs]
+    from troupe_es.events.canonical import chain_hash, record_hash
+    previous = ""
+    for row in clocked_store.iter_rows(run_id="r1"):
+        link = record_hash(position=row.position, run_id=row.run_id, stream=row.stream,
+                           stream_version=row.stream_version, event_id=row.event_id,
+                           causation_id=row.causation_id, type_=row.type, schema_version=row.schema_version,
+                           sim_time=row.sim_time, recorded_at=row.recorded_at, content_hash=row.content_hash,
+                           payload_json=row.payload)
+        previous = chain_hash(previous, link)
+        assert row.chain_hash == previous
+
+
+def test_a_retried_batch_returns_the_stored_records(store):
+    batch = [act("a", "x", event_id="k-1"), act("b", "y", event_id="k-2")]
+    first = store.append("r1", batch, expected_version={"agent/a": 0, "agent/b": 0})
+    again = store.append("r1", batch)
+    assert again == first
+    assert store.stream_version("r1", "agent/a") == 1 and store.last_position() == 2
+
+
+def test_expected_version_mismatch_writes_nothing(store):
+    store.append("r1", [act("a", "1")])
+    with pytest.raises(ConcurrencyError, match="version 1, expected 0"):
+        store.append("r1", [act("a", "2"), act("b", "1")], expected_version={"agent/a": 0})
+    with pytest.raises(ConcurrencyError):
+        store.append("r1", [act("a", "2")], expected_version={"agent/a": 1, "agent/zz": 3})
+    assert store.last_position() == 1 and store.stream_version("r1", "agent/b") == 0
+
+
+def test_pages_never_skip_or_repeat_across_append_batches(store):
+    for n in range(7):
+        store.append("r1", [act("a" if i % 3 else "b", f"{n}-{i}") for i in range(n + 1)])
+    every = [r.position for r in store.read(batch_size=3)]
+    assert every == list(range(1, 29))
+    assert [r.position for r in store.iter_rows(run_id="r1", stream="agent/b", batch_size=2)] == \
+        [r.position for r in store.read() if r.stream == "agent/b"]
+    assert [r.position for r in store.read(from_position=27, batch_size=1)] == [27, 28]
+    assert list(store.read(from_position=29)) == []
+    assert list(store.read(types=[])) == []
+
+
+def test_invalid_event_in_a_batch_writes_nothing(store):
+    class NotJson:
+        pass
+
+    bad = ActionTaken.model_construct(agent="a", action="TALK", content=NotJson(), target=None, index=0)
+    with pytest.raises((TypeError, ValueError)):
+        store.append("r1", [act("a", "fine"), NewEvent("agent/a", bad, T0)])
+    assert store.last_position() == 0 and list(store.read()) == []
+
+
+def _raw_row(store, position: int, type_: str, schema_version: int, payload: str) -> None:
+    """Put a row into the store behind its back (what an older troupe-es or a bug wrote)."""
+    from troupe_es.store.rows import StoredRow
+
+    row = StoredRow(position, "r1", "agent/a", position, f"raw-{position}", None, type_, schema_version,
+                    None, "2026-03-01T09:00:00+00:00", "0" * 64, "0" * 64, payload)
+    if store.url == "memory://":
+        store._raw_rows().append(row)
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(store_url_of(store))
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO troupe_events (position, run_id, stream, stream_version, event_id, "
+                          "causation_id, type, schema_version, sim_time, recorded_at, content_hash, chain_hash, "
+                          "payload) VALUES (:p, :r, :s, :v, :e, :c, :t, :sv, :st, :ra, :ch, :chn, :pl)"),
+                     dict(zip(("p", "r", "s", "v", "e", "c", "t", "sv", "st", "ra", "ch", "chn", "pl"), row)))
+    engine.dispose()
+
+
+def store_url_of(store) -> str:
+    return store.engine.url.render_as_string(hide_password=False)
+
+
+def test_a_stored_v1_row_reads_back_upcast_to_v2(store):
+    store.append("r1", [act("a", "first")])
+    _raw_row(store, 2, "StimulusPerceived", 1, '{"agent":"a","kind":"listen","source":null,"text":"old words"}')
+    got = list(store.read())
+    assert got[1].event == StimulusPerceived(agent="a", kind="listen", content="old words")
+    assert got[1].event.schema_version == 2 and got[1].position == 2
+    assert [r.event.content for r in store.read(types=["StimulusPerceived"])] == ["old words"]
+
+
+def test_an_unknown_type_row_names_its_position(store):
+    from troupe_es.errors import UnknownEventTypeError
+
+    store.append("r1", [act("a", "first")])
+    _raw_row(store, 2, "Teleported", 1, "{}")
+    with pytest.raises(UnknownEventTypeError) as err:
+        list(store.read())
+    assert err.value.position == 2 and err.value.type == "Teleported" and "position 2" in str(err.value)
+    assert [r.event.content for r in store.read(until_position=1)] == ["first"]

@@ -1,61 +1,60 @@
-"""Child-process bodies for the reliability tests (importable under the spawn start method)."""
+"""Child-process bodies for the reliability tests (importable by spawned and forked children)."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import sys
 import time
 
 from troupe_es.events import ActionTaken, NewEvent
 from troupe_es.store import open_store
 
 
-def write_batches(url: str, writer: int, total: int, batch: int, seed: int) -> None:
-    """Append ``total`` events in batches, sleeping a little at random between commits."""
+def write_batches(url: str, writer: int, total: int, batch: int, seed: int, done) -> None:  # noqa: ANN001
+    """Append ``total`` events in small batches, sleeping a little at random between commits;
+    put the positions acknowledged by ``append`` on the ``done`` queue."""
     rng = random.Random(seed)
+    positions: list[int] = []
     with open_store(url) as store:
         written = 0
         while written < total:
             n = min(batch, total - written)
-            store.append(f"run-w{writer}", [NewEvent(f"agent/w{writer}", ActionTaken(
+            records = store.append(f"run-w{writer}", [NewEvent(f"agent/w{writer}", ActionTaken(
                 agent=f"w{writer}", action="TALK", content=f"{writer}:{written + i}")) for i in range(n)])
+            positions.extend(r.position for r in records)
             written += n
             time.sleep(rng.random() * 0.004)
+    done.put(("writer", writer, positions))
 
 
-def tail(url: str, expected: int, out_path: str, deadline_s: float) -> None:
-    """Tail the log by position until ``expected`` events were seen; write the positions seen."""
+def tail(url: str, expected: int, deadline_s: float, done) -> None:  # noqa: ANN001
+    """Tail the log by position (``iter_rows(from_position=last + 1)`` in a loop) until
+    ``expected`` events were seen or the deadline passed; put every position seen on ``done``."""
     seen: list[int] = []
     last = 0
     end = time.monotonic() + deadline_s
     with open_store(url) as store:
         while len(seen) < expected and time.monotonic() < end:
-            got = False
+            before = len(seen)
             for row in store.iter_rows(from_position=last + 1, batch_size=500):
                 seen.append(row.position)
                 last = row.position
-                got = True
-            if not got:
+            if len(seen) == before:
                 time.sleep(0.002)
-    with open(out_path, "w") as fh:
-        json.dump(seen, fh)
+    done.put(("reader", 0, seen))
 
 
-def acknowledge_forever(url: str, ack_path: str, batch: int) -> None:
-    """Append batches tagged with a batch id forever; after each append returns, record the id."""
-    with open_store(url) as store, open(ack_path, "a") as ack:
+def append_until_killed(url: str, journal_path: str, batch: int) -> None:
+    """Append batches forever. Each batch's events carry ids ``<tag>:<i>``; the journal gets
+    ``B <tag>`` before ``append`` is called and ``A <tag>`` once it has returned (acknowledged).
+    Lines are written unbuffered, so a SIGKILL loses none that were written."""
+    events = [ActionTaken(agent="k", action="TALK", content="crash test " * 8, index=i) for i in range(batch)]
+    with open_store(url) as store, open(journal_path, "a", buffering=1) as journal:
         n = 0
         while True:
             tag = f"{os.getpid()}-{n}"
-            store.append("crash", [NewEvent("agent/k", ActionTaken(agent="k", action="TALK", content=tag, index=i))
-                                   for i in range(batch)])
-            ack.write(tag + "\n")
-            ack.flush()
-            os.fsync(ack.fileno())
+            news = [NewEvent("agent/k", e, event_id=f"{tag}:{i}") for i, e in enumerate(events)]
+            journal.write(f"B {tag}\n")
+            store.append("crash", news)
+            journal.write(f"A {tag}\n")
             n += 1
-
-
-if __name__ == "__main__":
-    globals()[sys.argv[1]](*json.loads(sys.argv[2]))

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from troupe_es.errors import RunNotFoundError
 from troupe_es.events.envelope import NewEvent, Recorded
-from troupe_es.store.rows import StoredRow, decode_row
+from troupe_es.store.rows import StoredRow, decode_row, decode_rows
 
 Clock = Callable[[], datetime]
 
@@ -77,10 +77,14 @@ class EventStore(abc.ABC):
              until_position: int | None = None, batch_size: int = 2000) -> Iterator[Recorded]:
         """Typed events in position order. A row that cannot be decoded raises
         :class:`CorruptEventError` naming its position and type."""
-        for row in self.iter_rows(run_id=run_id, stream=stream, types=types,
-                                  from_position=from_position, until_position=until_position,
-                                  batch_size=batch_size):
-            yield decode_row(row)
+        yield from decode_rows(self._decodable_rows(
+            run_id=run_id, stream=stream, types=types, from_position=from_position,
+            until_position=until_position, batch_size=batch_size))
+
+    def _decodable_rows(self, **query: Any) -> Iterator[Sequence[Any]]:
+        """What :meth:`read` decodes: :meth:`iter_rows`, or any tuples whose first 13 items are
+        a stored row's (a backend may hand over its driver's rows as they are)."""
+        return self.iter_rows(**query)
 
     @abc.abstractmethod
     def stream_version(self, run_id: str, stream: str) -> int:

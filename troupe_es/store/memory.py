@@ -17,12 +17,7 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
-from troupe_es.store.rows import (
-    StoredRow,
-    encode_batch,
-    normalize_expected,
-    recorded_from_rows,
-)
+from troupe_es.store.rows import StoredRow, encode_records, normalize_expected
 
 
 class InMemoryEventStore(EventStore):
@@ -59,10 +54,9 @@ class InMemoryEventStore(EventStore):
                     if have != want:
                         raise ConcurrencyError(
                             f"stream {stream!r} of run {run_id} is at version {have}, expected {want}")
-            rows = encode_batch(run_id, events, next_position=len(self._rows) + 1,
-                                stream_versions=current, previous_chain=self._chains.get(run_id, ""),
-                                recorded_at=self._clock())
-            recorded = recorded_from_rows(rows, events)
+            rows, recorded = encode_records(run_id, events, next_position=len(self._rows) + 1,
+                                            stream_versions=current, previous_chain=self._chains.get(run_id, ""),
+                                            recorded_at=self._clock())
             for row in rows:
                 self._rows.append(row)
                 self._versions[(run_id, row.stream)] = row.stream_version

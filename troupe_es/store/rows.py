@@ -10,15 +10,19 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import zlib
 import time
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from troupe_es.events.canonical import canonical_json, iso_utc, quote, to_utc
+import orjson
+
+from troupe_es.events.canonical import iso_utc, quote, to_utc
+from troupe_es.events.base import event_class
 from troupe_es.events.codec import decode_event
 from troupe_es.events.envelope import NewEvent, Recorded
+from troupe_es.store.payloads import is_plain, payload_texts
 
 COMPRESS_ABOVE = 4096
 """Payloads longer than this many characters are stored zlib-compressed (transparently)."""
@@ -87,71 +91,95 @@ def encode_batch(run_id: str, events: Sequence[NewEvent], *, next_position: int,
                  recorded_at: datetime) -> list[StoredRow]:
     """Encode a batch into rows. Pure: positions continue from ``next_position``, each stream's
     versions from ``stream_versions`` (0 for a new stream) and the run's chain from
-    ``previous_chain`` ("" for a new run).
+    ``previous_chain`` ("" for a new run)."""
+    return encode_records(run_id, events, next_position=next_position, stream_versions=stream_versions,
+                          previous_chain=previous_chain, recorded_at=recorded_at)[0]
+
+
+def encode_records(run_id: str, events: Sequence[NewEvent], *, next_position: int,
+                   stream_versions: Mapping[str, int], previous_chain: str,
+                   recorded_at: datetime) -> tuple[list[StoredRow], list[Recorded]]:
+    """:func:`encode_batch`, plus the :class:`Recorded` of each row (built from the events in
+    hand, nothing decoded): what ``append`` stores and what it returns, in one pass.
 
     The hot path of ``append``: the texts hashed here are exactly those of
     :func:`troupe_es.events.canonical.content_hash`, :func:`record_hash` and :func:`chain_hash`
-    (a test checks they agree), built without re-encoding the payload.
+    (a test checks they agree), built without re-encoding the payload. What a run of events
+    shares (stream, type, simulated time) is formatted once per batch.
     """
     versions = dict(stream_versions)
     recorded = iso_utc(recorded_at)
     assert recorded is not None
-    sim_times: dict[datetime | None, tuple[str | None, str]] = {None: (None, "null")}
-    quoted: dict[tuple[str, str], str] = {}
+    recorded_dt = datetime.fromisoformat(recorded)
+    shared: dict[tuple[str, type, datetime | None], tuple[str, int, str, str, str | None, datetime | None]] = {}
     rows: list[StoredRow] = []
-    append = rows.append
+    records: list[Recorded] = []
+    add_row = rows.append
+    add_record = records.append
     sha = hashlib.sha256
+    dumps = orjson.dumps
+    sort = orjson.OPT_SORT_KEYS
+    fast = _FAST
+    counter = _COUNTER
+    id_prefix = f"{time.time_ns() // 1_000_000:012x}{_PROCESS_TAG}"
+    run_part = f"\x1f{run_id}\x1f"
     chain = previous_chain
     position = next_position
     for new in events:
         event = new.event
-        type_ = event.type
+        cls = event.__class__
+        if fast.get(cls):
+            data = event.__dict__.copy()
+            del data["type"]
+            try:
+                payload_json = hashed_json = dumps(data, option=sort).decode()
+            except TypeError:
+                payload_json, hashed_json = payload_texts(event)
+        else:
+            payload_json, hashed_json = payload_texts(event)
+            if cls not in fast:
+                fast[cls] = is_plain(cls) and not cls.volatile_fields
         stream = new.stream
-        payload = event.payload()
-        payload_json = canonical_json(payload)
         version = versions.get(stream, 0) + 1
         versions[stream] = version
-        times = sim_times.get(new.sim_time)
-        if times is None:
-            iso = iso_utc(new.sim_time)
-            times = sim_times[new.sim_time] = (iso, quote(iso))
-        sim_time, sim_time_q = times
-        volatile = event.volatile_fields
-        hashed_json = payload_json if not volatile else canonical_json(
-            {k: v for k, v in payload.items() if k not in volatile})
-        schema_version = event.schema_version
-        tail = quoted.get((stream, type_))
-        if tail is None:
-            tail = quoted[(stream, type_)] = f',"stream":{quote(stream)},"type":{quote(type_)}}}'
-        c_hash = sha(f'{{"payload":{hashed_json},"schema_version":{schema_version},"sim_time":{sim_time_q}{tail}'
-                     .encode()).hexdigest()
-        event_id = new.event_id or new_event_id()
+        key = (stream, cls, new.sim_time)
+        parts = shared.get(key)
+        if parts is None:
+            parts = shared[key] = _shared_parts(stream, event.type, cls.schema_version, new.sim_time, recorded)
+        type_, schema_version, content_tail, record_mid, sim_time, sim_time_dt = parts
+        c_hash = sha(f'{{"payload":{hashed_json}{content_tail}'.encode()).hexdigest()
+        event_id = new.event_id or f"{id_prefix}{next(counter) & 0xFFFFFFFF:08x}"
         causation = new.causation_id
-        r_hash = sha(f"{position}\x1f{run_id}\x1f{stream}\x1f{version}\x1f{event_id}\x1f{causation or ''}"
-                     f"\x1f{type_}\x1f{schema_version}\x1f{sim_time or ''}\x1f{recorded}\x1f{c_hash}"
-                     f"\x1f{payload_json}".encode()).hexdigest()
-        chain = sha((chain + r_hash).encode()).hexdigest()
-        append(StoredRow(position, run_id, stream, version, event_id, causation, type_, schema_version,
-                         sim_time, recorded, c_hash, chain, payload_json))
+        chain = sha((chain + sha(f"{position}{run_part}{stream}\x1f{version}\x1f{event_id}\x1f"
+                                 f"{causation or ''}{record_mid}{c_hash}\x1f{payload_json}".encode()
+                                 ).hexdigest()).encode()).hexdigest()
+        add_row(_new_row(StoredRow, (position, run_id, stream, version, event_id, causation, type_,
+                                     schema_version, sim_time, recorded, c_hash, chain, payload_json)))
+        add_record(_new_row(Recorded, (position, run_id, stream, version, event_id, causation, sim_time_dt,
+                                       recorded_dt, c_hash, chain, event)))
         position += 1
-    return rows
+    return rows, records
 
 
-def recorded_from_rows(rows: Sequence[StoredRow], events: Sequence[NewEvent]) -> list[Recorded]:
-    """The records of a just-appended batch, built from the events already in hand (no decode)."""
-    if not rows:
-        return []
-    recorded_at = datetime.fromisoformat(rows[0].recorded_at)
-    utc: dict[datetime | None, datetime | None] = {None: None}
-    out = []
-    for row, new in zip(rows, events, strict=True):
-        sim_time = utc.get(new.sim_time, False)
-        if sim_time is False:
-            sim_time = utc[new.sim_time] = to_utc(new.sim_time)  # type: ignore[arg-type]
-        out.append(Recorded(row.position, row.run_id, row.stream, row.stream_version, row.event_id,
-                            row.causation_id, sim_time, recorded_at, row.content_hash, row.chain_hash,
-                            new.event))
-    return out
+_FAST: dict[type, bool] = {}
+"""Event classes whose payload text is built straight from the instance (plain fields, none
+volatile; see :mod:`troupe_es.store.payloads`)."""
+
+
+def _shared_parts(stream: str, type_: str, schema_version: int, sim_time: datetime | None,
+                  recorded: str) -> tuple[str, int, str, str, str | None, datetime | None]:
+    """What events of one stream, type and simulated time share: the type tag and schema
+    version, the content text after the payload, the record text from the type to the content
+    hash, and the simulated time as stored and as returned."""
+    iso = iso_utc(sim_time)
+    content_tail = (f',"schema_version":{schema_version},"sim_time":{quote(iso)},"stream":{quote(stream)}'
+                    f',"type":{quote(type_)}}}')
+    record_mid = f"\x1f{type_}\x1f{schema_version}\x1f{iso or ''}\x1f{recorded}\x1f"
+    return (type_, schema_version, content_tail, record_mid, iso,
+            to_utc(sim_time) if sim_time is not None else None)
+
+
+_new_row = tuple.__new__
 
 
 def decode_row(row: StoredRow) -> Recorded:
@@ -170,6 +198,54 @@ def decode_row(row: StoredRow) -> Recorded:
         chain_hash=row.chain_hash,
         event=event,
     )
+
+
+def decode_rows(rows: Iterable[Sequence[Any]]) -> Iterator[Recorded]:
+    """:func:`decode_row` of every row, fast and lazily: the typed read path of every store.
+
+    ``rows`` may be :class:`StoredRow` or any tuple whose first 13 items are a stored row's.
+    Each current-version payload is validated by its class's validator directly and each
+    distinct timestamp text parsed once; an old version, an unknown type or a bad payload goes
+    through :func:`decode_row`, which upcasts or raises naming the position and type. Records
+    are yielded one by one (not collected), so the garbage collector never sees a page of them.
+    """
+    times: dict[str | None, datetime | None] = {None: None, "": None}
+    validators = _VALIDATORS
+    for row in rows:
+        validate = validators.get((row[6], row[7]))
+        if validate is None:
+            validate = validators[(row[6], row[7])] = _validator(row[6], row[7])
+        if validate is False:
+            yield decode_row(StoredRow._make(row[:13]))
+            continue
+        try:
+            event = validate(row[12])
+        except ValueError:  # pydantic's ValidationError: let decode_row name position and type
+            yield decode_row(StoredRow._make(row[:13]))
+            continue
+        sim_time = times.get(row[8], _MISSING)
+        if sim_time is _MISSING:
+            sim_time = times[row[8]] = datetime.fromisoformat(row[8])
+        recorded_at = times.get(row[9], _MISSING)
+        if recorded_at is _MISSING:
+            if len(times) > 4096:  # bounded: one entry per distinct timestamp text
+                times = {None: None, "": None}
+            recorded_at = times[row[9]] = datetime.fromisoformat(row[9])
+        yield _new_row(Recorded, (row[0], row[1], row[2], row[3], row[4], row[5], sim_time, recorded_at,
+                                  row[10], row[11], event))
+
+
+_MISSING: Any = object()
+_VALIDATORS: dict[tuple[str, int], Any] = {}
+
+
+def _validator(type_: str, schema_version: int) -> Any:
+    """``validate_json`` of the class stored as ``type_`` at its current ``schema_version``,
+    or False (an unknown type or an older version: the general path handles those)."""
+    cls = event_class(type_)
+    if cls is None or cls.schema_version != schema_version:
+        return False
+    return cls.__pydantic_validator__.validate_json
 
 
 def normalize_expected(events: Sequence[NewEvent],

@@ -9,25 +9,25 @@ through triggers; snapshots and checkpoints live in tables of their own.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, create_engine, event, func, insert, select
+from sqlalchemy import Connection, create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
 from troupe_es.errors import (
     ConcurrencyError,
     ConfigurationError,
-    CorruptEventError,
     DuplicateEventError,
     SchemaVersionError,
+    StoreError,
     StoreUnavailableError,
 )
 from troupe_es.events.envelope import NewEvent, Recorded
-from troupe_es.store import schema
+from troupe_es.store import schema, statements
 from troupe_es.store.base import (
     Clock,
     EventStore,
@@ -36,30 +36,10 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
-from troupe_es.store.rows import (
-    StoredRow,
-    compress_payload,
-    decompress_payload,
-    encode_batch,
-    normalize_expected,
-    recorded_from_rows,
-)
+from troupe_es.store.rows import COMPRESS_ABOVE, StoredRow, encode_records, normalize_expected
+from troupe_es.store.statements import readable_rows, row_params, rows_params, stored_rows
 
 _E = schema.events
-_ROW_COLUMNS = (_E.c.position, _E.c.run_id, _E.c.stream, _E.c.stream_version, _E.c.event_id,
-                _E.c.causation_id, _E.c.type, _E.c.schema_version, _E.c.sim_time, _E.c.recorded_at,
-                _E.c.content_hash, _E.c.chain_hash, _E.c.payload, _E.c.payload_z)
-
-
-# Statements built once (their compiled form is cached by SQLAlchemy): the append hot path.
-_HEAD = select(
-    select(func.max(_E.c.position)).scalar_subquery(),
-    select(_E.c.chain_hash).where(_E.c.run_id == bindparam("run_id"))
-    .order_by(_E.c.position.desc()).limit(1).scalar_subquery())
-_VERSIONS = (select(_E.c.stream, func.max(_E.c.stream_version))
-             .where(_E.c.run_id == bindparam("run_id"), _E.c.stream.in_(bindparam("streams", expanding=True)))
-             .group_by(_E.c.stream))
-_BY_EVENT_ID = select(_E.c.position).where(_E.c.event_id == bindparam("event_id"))
 
 
 def safe_url(url: str) -> str:
@@ -96,10 +76,9 @@ class SqlEventStore(EventStore):
             self._engine = self._create_engine(parsed)
         except NoSuchModuleError as exc:
             raise ConfigurationError(f"unsupported store driver in {self.url}: {exc}") from exc
-        mark = "?" if self.dialect == "sqlite" else "%s"
-        self._insert_sql = (f"INSERT INTO troupe_events ({', '.join(c.name for c in _ROW_COLUMNS)}) "
-                            f"VALUES ({', '.join([mark] * len(_ROW_COLUMNS))})")
-        self._copy_sql = f"COPY troupe_events ({', '.join(c.name for c in _ROW_COLUMNS)}) FROM STDIN"
+        self._mark = "?" if self.dialect == "sqlite" else "%s"
+        self._insert_sql = statements.insert_sql(self._mark)
+        self._dbapi = self._engine.dialect.dbapi
         self._ensure_schema()
 
     # ---- connection management ----------------------------------------------------------------
@@ -111,6 +90,7 @@ class SqlEventStore(EventStore):
             def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
                 dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
                 cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA page_size=8192")  # a new file only: fewer B-tree pages per event
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA busy_timeout=60000")
@@ -174,93 +154,142 @@ class SqlEventStore(EventStore):
         if not events:
             return []
         expected = normalize_expected(events, expected_version)
-        try:
-            with self._tx(write=True) as conn:
+        with self._tx(write=True) as conn:
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
                 first_id = events[0].event_id
-                if first_id is not None:
-                    hit = conn.execute(_BY_EVENT_ID, {"event_id": first_id}).first()
-                    if hit is not None:
-                        ids = [e.event_id for e in events if e.event_id]
-                        replayed = idempotent_replay(self._rows_by_ids(conn, ids), events)
-                        if replayed is not None:
-                            return replayed
-                next_position, previous, current = self._batch_context(conn, run_id, events)
+                streams = list(dict.fromkeys([e.stream for e in events]))
+                if expected is not None:
+                    streams.extend(s for s in expected if s not in streams)
+                top, previous, hit, current = self._batch_context(cursor, run_id, first_id, streams)
+                if hit is not None:
+                    ids = [e.event_id for e in events if e.event_id]
+                    replayed = idempotent_replay(self._rows_by_ids(cursor, ids), events)
+                    if replayed is not None:
+                        return replayed
                 if expected is not None:
                     for stream, want in expected.items():
-                        have = current.get(stream)
-                        if have is None:
-                            have = conn.execute(select(func.max(_E.c.stream_version)).where(
-                                _E.c.run_id == run_id, _E.c.stream == stream)).scalar() or 0
-                        if have != want:
-                            raise ConcurrencyError(
-                                f"stream {stream!r} of run {run_id} is at version {have}, expected {want}")
-                rows = encode_batch(run_id, events, next_position=next_position,
-                                    stream_versions=current, previous_chain=previous,
-                                    recorded_at=self._clock())
-                self._insert_rows(conn, rows)
-        except IntegrityError as exc:
-            raise DuplicateEventError(
-                f"batch for run {run_id} collides with stored events: {_first_line(exc)}") from exc
-        return recorded_from_rows(rows, events)
+                        if current[stream] != want:
+                            raise ConcurrencyError(f"stream {stream!r} of run {run_id} is at version "
+                                                   f"{current[stream]}, expected {want}")
+                rows, records = encode_records(run_id, events, next_position=top + 1,
+                                               stream_versions=current, previous_chain=previous,
+                                               recorded_at=self._clock())
+                self._insert_rows(cursor, rows)
+            except self._dbapi.IntegrityError as exc:
+                raise DuplicateEventError(
+                    f"batch for run {run_id} collides with stored events: {_first_line(exc)}") from exc
+            except self._dbapi.Error as exc:
+                raise self._driver_error(exc) from exc
+            finally:
+                cursor.close()
+        return records
 
-    def _insert_rows(self, conn: Connection, rows: list[StoredRow]) -> None:
-        """Insert encoded rows: COPY on PostgreSQL (one round trip), executemany on SQLite."""
-        params = [_row_params(r) for r in rows]
-        if self.dialect != "postgresql" or len(params) < 4:
-            conn.exec_driver_sql(self._insert_sql, params)
+    def _insert_rows(self, cursor: Any, rows: list[StoredRow]) -> None:
+        """Insert encoded rows: COPY on PostgreSQL (one round trip); on SQLite, multi-row
+        ``INSERT`` statements (long, compressed payloads go one row per statement)."""
+        if self.dialect == "postgresql" and len(rows) >= 4:
+            with cursor.copy(statements.COPY_SQL) as copy:
+                write = copy.write_row
+                for row in rows_params(rows):
+                    write(row)
             return
-        import psycopg
+        limit = COMPRESS_ABOVE
+        plain = [r for r in rows if len(r[12]) <= limit]
+        if len(plain) < len(rows):
+            cursor.executemany(self._insert_sql, [row_params(r) for r in rows if len(r[12]) > limit])
+        per = statements.ROWS_PER_INSERT
+        full = len(plain) - len(plain) % per
+        if full:
+            cursor.executemany(statements.insert_plain_sql(self._mark, per),
+                               [tuple(chain.from_iterable(plain[i:i + per])) for i in range(0, full, per)])
+        if full < len(plain):
+            cursor.executemany(statements.insert_plain_sql(self._mark, 1), plain[full:])
 
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(self._copy_sql) as copy:
-                for row in params:
-                    copy.write_row(row)
-        except psycopg.errors.IntegrityError as exc:
-            raise DuplicateEventError(f"batch for run {rows[0].run_id} collides with stored events: "
-                                      f"{_first_line(exc)}") from exc
-        finally:
-            cursor.close()
+    def _batch_context(self, cursor: Any, run_id: str, first_id: str | None,
+                       streams: list[str]) -> tuple[int, str, int | None, dict[str, int]]:
+        """Newest position, the run's last chain hash, the position of the first event id (if
+        stored: a retried batch) and each stream's version, in one round trip per 100 streams."""
+        current: dict[str, int] = {}
+        top = previous = hit = None
+        step = statements.STREAMS_PER_QUERY
+        for i in range(0, len(streams), step):
+            chunk = streams[i:i + step]
+            head = i == 0
+            params: list[Any] = [run_id] if head else []
+            if head and first_id is not None:
+                params.append(first_id)
+            for stream in chunk:
+                params += (run_id, stream)
+            cursor.execute(statements.context_sql(self._mark, len(chunk), head, head and first_id is not None),
+                           params)
+            values = cursor.fetchone()
+            if head:
+                top, previous = values[0], values[1]
+                if first_id is not None:
+                    hit = values[2]
+                values = values[3 if first_id is not None else 2:]
+            current.update(zip(chunk, (v or 0 for v in values)))
+        return top or 0, previous or "", hit, current
 
-    @staticmethod
-    def _batch_context(conn: Connection, run_id: str,
-                       events: Sequence[NewEvent]) -> tuple[int, str, dict[str, int]]:
-        """Next position, the run's last chain hash and each stream's version: two round trips."""
-        top, previous = conn.execute(_HEAD, {"run_id": run_id}).one()
-        streams = list(dict.fromkeys(e.stream for e in events))
-        current = dict.fromkeys(streams, 0)
-        found = conn.execute(_VERSIONS, {"run_id": run_id, "streams": streams}).all()
-        current.update({stream: version for stream, version in found})
-        return (top or 0) + 1, previous or "", current
+    def _driver_error(self, exc: Exception) -> StoreError:
+        """A driver exception raised outside SQLAlchemy, as a one-line store error."""
+        message = f"event store {self.url} failed: {_first_line(exc)}"
+        if isinstance(exc, (self._dbapi.OperationalError, self._dbapi.InterfaceError)):
+            return StoreUnavailableError(message)
+        return StoreError(message)
 
     # ---- reading ------------------------------------------------------------------------------
     def iter_rows(self, *, run_id: str | None = None, stream: str | None = None,
                   types: Iterable[str] | None = None, from_position: int | None = None,
                   until_position: int | None = None, batch_size: int = 2000) -> Iterator[StoredRow]:
-        conditions = []
-        if run_id is not None:
-            conditions.append(_E.c.run_id == run_id)
-        if stream is not None:
-            conditions.append(_E.c.stream == stream)
-        if types is not None:
-            conditions.append(_E.c.type.in_(list(types)))
+        for page in self._pages(run_id, stream, types, from_position, until_position, batch_size):
+            yield from stored_rows(page)
+
+    def _decodable_rows(self, *, run_id: str | None = None, stream: str | None = None,
+                        types: Iterable[str] | None = None, from_position: int | None = None,
+                        until_position: int | None = None, batch_size: int = 2000) -> Iterator[Sequence[Any]]:
+        for page in self._pages(run_id, stream, types, from_position, until_position, batch_size):
+            yield from readable_rows(page)
+
+    def _pages(self, run_id: str | None, stream: str | None, types: Iterable[str] | None,
+               from_position: int | None, until_position: int | None,
+               batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Pages of driver rows in position order, each fetched in a short read transaction of
+        its own (a long read never holds a snapshot open), continuing after the last position."""
+        type_list = list(types) if types is not None else None
+        if type_list is not None and not type_list:
+            return
+        filters: list[Any] = [v for v in (run_id, stream) if v is not None]
+        filters += type_list or []
         if until_position is not None:
-            conditions.append(_E.c.position <= until_position)
+            filters.append(until_position)
+        sql = statements.page_sql(self._mark, run_id=run_id is not None, stream=stream is not None,
+                                  types=len(type_list or ()), until=until_position is not None)
         after = (from_position or 1) - 1
-        query = select(*_ROW_COLUMNS).where(*conditions).order_by(_E.c.position).limit(batch_size)
         while True:
-            with self._tx(write=False) as conn:
-                page = conn.execute(query.where(_E.c.position > after)).all()
-            for raw in page:
-                yield _stored_row(raw)
+            page = self._fetch_all(sql, [*filters, after, batch_size])
+            if page:
+                yield page
             if len(page) < batch_size:
                 return
             after = page[-1][0]
 
-    def stream_version(self, run_id: str, stream: str) -> int:
+    def _fetch_all(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run one query on the driver's cursor in a read transaction; plain tuples back."""
         with self._tx(write=False) as conn:
-            return conn.execute(select(func.max(_E.c.stream_version)).where(
-                _E.c.run_id == run_id, _E.c.stream == stream)).scalar() or 0
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+            except self._dbapi.Error as exc:
+                raise self._driver_error(exc) from exc
+            finally:
+                cursor.close()
+
+    def stream_version(self, run_id: str, stream: str) -> int:
+        sql = statements.context_sql(self._mark, 1, False, False)
+        return self._fetch_all(sql, [run_id, stream])[0][0] or 0
 
     def last_position(self) -> int:
         with self._tx(write=False) as conn:
@@ -285,15 +314,21 @@ class SqlEventStore(EventStore):
 
     def rows_by_event_ids(self, event_ids: Sequence[str]) -> list[StoredRow]:
         with self._tx(write=False) as conn:
-            return self._rows_by_ids(conn, event_ids)
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                return self._rows_by_ids(cursor, event_ids)
+            except self._dbapi.Error as exc:
+                raise self._driver_error(exc) from exc
+            finally:
+                cursor.close()
 
-    @staticmethod
-    def _rows_by_ids(conn: Connection, event_ids: Sequence[str]) -> list[StoredRow]:
+    def _rows_by_ids(self, cursor: Any, event_ids: Sequence[str]) -> list[StoredRow]:
         out: list[StoredRow] = []
         ids = list(dict.fromkeys(event_ids))
         for i in range(0, len(ids), 500):
-            out.extend(_stored_row(r) for r in conn.execute(
-                select(*_ROW_COLUMNS).where(_E.c.event_id.in_(ids[i:i + 500]))))
+            chunk = ids[i:i + 500]
+            cursor.execute(statements.by_event_ids_sql(self._mark, len(chunk)), chunk)
+            out.extend(stored_rows(cursor.fetchall()))
         return sorted(out, key=lambda r: r.position)
 
     # ---- snapshots and checkpoints ------------------------------------------------------------
@@ -338,24 +373,3 @@ def _is_operational(exc: DBAPIError) -> bool:
     from sqlalchemy.exc import InterfaceError, OperationalError
 
     return isinstance(exc, (OperationalError, InterfaceError))
-
-
-def _row_params(row: StoredRow) -> tuple[Any, ...]:
-    """Positional parameters in ``_ROW_COLUMNS`` order."""
-    payload, blob = compress_payload(row.payload)
-    return (row.position, row.run_id, row.stream, row.stream_version, row.event_id,
-            row.causation_id, row.type, row.schema_version, row.sim_time, row.recorded_at,
-            row.content_hash, row.chain_hash, payload, blob)
-
-
-def _stored_row(raw: Any) -> StoredRow:
-    (position, run_id, stream, stream_version, event_id, causation_id, type_, schema_version,
-     sim_time, recorded_at, c_hash, ch_hash, payload, payload_z) = raw
-    if payload is None:
-        try:
-            payload = decompress_payload(None, payload_z)
-        except (ValueError, zlib.error) as exc:
-            raise CorruptEventError(f"event at position {position} ({type_}) has an unreadable "
-                                    f"payload: {exc}", position=position, type=type_) from exc
-    return StoredRow(position, run_id, stream, stream_version, event_id, causation_id, type_,
-                     schema_version, sim_time, recorded_at, c_hash, ch_hash, payload)
