@@ -18,8 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pydantic import BaseModel  # noqa: E402
+from report import print_rows  # noqa: E402
 
 from projections.llm_cache import cache_for_store  # noqa: E402
 from troupe_es.llm import CallContext, ChatRequest, LLMGateway, MockProvider, RetryPolicy  # noqa: E402
@@ -91,9 +93,7 @@ def main() -> None:
         ("same with 30% injected 429/500 (Retry-After: 0)", f"{faulty:.2f} s",
          f"x{faulty / clean:.2f} of fault-free (target <= 2)"),
     ]
-    width = max(len(r[0]) for r in rows)
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>10}  {note}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

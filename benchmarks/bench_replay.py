@@ -22,6 +22,7 @@ from bench_sim import run_in_process, scenario  # noqa: E402
 
 from troupe_es.api.replay import replay_run  # noqa: E402
 from troupe_es.llm.mock_server import serve_in_thread  # noqa: E402
+from report import print_rows  # noqa: E402
 
 
 def main() -> None:
@@ -51,9 +52,7 @@ def main() -> None:
          f"{report.events} events re-produced and verified"),
         ("speed-up", f"{original / best:.0f}x", "target >= 100x"),
     ]
-    width = max(len(r[0]) for r in rows)
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>9}  {note}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

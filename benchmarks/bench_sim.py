@@ -20,6 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from report import print_rows  # noqa: E402
 
 PERSONAS = sorted(str(p) for p in (ROOT / "examples" / "personas").glob("*.agent.json"))
 
@@ -135,9 +138,7 @@ def main() -> None:
          "target <= 0.5"),
         ("peak RSS of a 3-agent, 10-step run", f"{rss:.0f} MB", "target <= 150 MB"),
     ]
-    width = max(len(r[0]) for r in rows)
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>14}  {note}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from report import print_rows  # noqa: E402
 from troupe_es.events import ActionTaken, NewEvent  # noqa: E402
 from troupe_es.store import open_store  # noqa: E402
 from troupe_es.store.rows import encode_batch  # noqa: E402
@@ -190,10 +192,7 @@ def main() -> None:
         rows.append((f"SQLite typed read + decode of {read['events']:,} events",
                      f"{read['events'] / read['seconds']:,.0f} events/s", "target >= 150,000"))
         rows.append(("  peak RSS of the reading process", f"{read['peak_rss_mb']:,.0f} MB", "target < 500 MB"))
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measurement':<{width}}  {'result':>18}  note")
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>18}  {note}")
+    print_rows([("measurement", "result", "note"), *rows], value_width=18)
 
 
 if __name__ == "__main__":
