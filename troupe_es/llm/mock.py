@@ -83,7 +83,7 @@ _TEMPLATE_WORDS = {w.lower() for t in _OPINIONS + _THOUGHTS + _REASONS + _EMOTIO
                    for w in re.findall(r"[A-Za-z]+", t)}
 _EXTRA_STOP = set("""think would make really like want need know feel good great maybe just still even much many
 thing things something anything people person someone yeah okay sure well right also every year years today
-welcome focus""".split())
+welcome focus group""".split())
 
 
 def _memory_text(line: str) -> str:
