@@ -105,3 +105,13 @@ def test_second_identical_run_sends_zero_http_requests_and_llm_failure_mid_run_k
         events = list(store.read(run_id=failed_id))
         assert [e.type for e in events].count("StepCompleted") == 3 and events[-1].type == "RunFailed"
         assert "InvalidOutputError" == events[-1].event.error_type
+
+
+def test_fragment_conflicting_with_a_scalar_exits_1_with_one_line(tmp_path):
+    (tmp_path / "p.agent.json").write_text('{"type": "TinyPerson", "persona": {"name": "Ana", "age": 28}}')
+    (tmp_path / "old.fragment.json").write_text('{"type": "Fragment", "persona": {"age": 61}}')
+    path = tmp_path / "conflict.yaml"
+    path.write_text("name: x\npersonas:\n  - file: p.agent.json\n    fragments: [old.fragment.json]\n")
+    res = troupe("run", str(path), store=f"sqlite:///{tmp_path}/x.db")
+    assert res.code == 1 and "Traceback" not in res.err and len(res.err.strip().splitlines()) == 1
+    assert "conflict.yaml: personas[0].fragments[0]: age: conflicts with the persona (28 vs 61)" in res.err
