@@ -2,11 +2,12 @@
 
 Column names follow the OpenTelemetry GenAI conventions where one exists
 (``gen_ai.request.model``, ``gen_ai.usage.input_tokens``, ...). Pure LazyFrame functions over
-:func:`projections.analytics.events_frame`.
+:func:`projections.analytics.events_frame`; :func:`usage_by_run` sums a whole store per run.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from projections.analytics import events_frame
@@ -78,3 +79,46 @@ def audit(store: EventStore, run_id: str) -> tuple["pl.DataFrame", dict[str, Any
     for rec in store.read(run_id=run_id, types=["RunCompleted"]):
         summary["cache_evictions"] = (rec.event.cache or {}).get("evictions", 0)  # type: ignore[attr-defined]
     return rows, summary
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one run's LLM calls used: tokens and cost actually paid, and what the cache saved."""
+
+    calls: int = 0
+    failures: int = 0
+    cache_hits: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_saved_usd: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+def usage(outcomes: "pl.LazyFrame") -> "pl.LazyFrame":
+    """Per-run usage from the log's ``LLMCallCompleted`` / ``LLMCallFailed`` rows: one row per run."""
+    import polars as pl
+
+    status = _f("cache_status")
+    paid = (pl.col("type") == "LLMCallCompleted") & (status.is_null() | (status == "miss"))
+    hit = (pl.col("type") == "LLMCallCompleted") & ~paid
+    ints = {name: _f(name).cast(pl.Int64, strict=False).fill_null(0) for name in ("input_tokens", "output_tokens")}
+    cost = _f("cost_usd").cast(pl.Float64, strict=False).fill_null(0.0)
+    return outcomes.filter(pl.col("type").is_in(["LLMCallCompleted", "LLMCallFailed"])).group_by("run_id").agg(
+        pl.len().alias("calls"),
+        (pl.col("type") == "LLMCallFailed").sum().alias("failures"),
+        hit.sum().alias("cache_hits"),
+        pl.when(paid).then(ints["input_tokens"]).otherwise(0).sum().alias("input_tokens"),
+        pl.when(paid).then(ints["output_tokens"]).otherwise(0).sum().alias("output_tokens"),
+        pl.when(paid).then(cost).otherwise(0.0).sum().alias("cost_usd"),
+        pl.when(hit).then(cost).otherwise(0.0).sum().alias("cost_saved_usd"),
+    ).sort("run_id")
+
+
+def usage_by_run(store: EventStore) -> dict[str, Usage]:
+    """Calls, failures, cache hits, tokens and cost paid per run of the whole store."""
+    frame = usage(events_frame(store, types=("LLMCallCompleted", "LLMCallFailed"))).collect()
+    return {row.pop("run_id"): Usage(**row) for row in frame.to_dicts()}

@@ -14,22 +14,13 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from troupe_es.events import LLMCallCompleted
+from troupe_es.llm.cache import CacheStats
 from troupe_es.store.base import EventStore
 from troupe_es.store.rows import decode_row
 
 NAME = "llm_cache"
-
-
-@dataclass
-class CacheStats:
-    """Hits, misses and LRU evictions since the cache was opened."""
-
-    hits: int = 0
-    misses: int = 0
-    evictions: int = 0
 
 
 class _DictIndex:
@@ -101,7 +92,8 @@ class _SqlIndex:
 
 
 class LLMCacheProjection:
-    """The content-hashed completion cache the gateway consults in ``cache`` mode."""
+    """The content-hashed completion cache the gateway consults in ``cache`` mode (implements
+    :class:`troupe_es.llm.CompletionCache`)."""
 
     name = NAME
 

@@ -44,7 +44,17 @@ class ScenarioError(TroupeError):
 
 
 class PersonaMergeError(ScenarioError):
-    """A fragment sets a scalar persona field to a different value than the persona has."""
+    """A fragment sets a scalar persona field to a different value than the persona has.
+
+    ``field`` is the dotted path (``occupation.title``), ``current`` the persona's value and
+    ``value`` the fragment's."""
+
+    def __init__(self, message: str, *, field: str | None = None, current: object = None,
+                 value: object = None):
+        super().__init__(message)
+        self.field = field
+        self.current = current
+        self.value = value
 
 
 class StoreError(TroupeError):

@@ -89,7 +89,7 @@ def test_budget_stops_before_overspending(store, server):
     gateway.chat(ask("first, short"), ctx(0))
     with pytest.raises(BudgetExceededError, match="tokens budget"):
         for i in range(1, 10):
-            gateway.chat(ask("another question " * 20), ctx(i))
+            gateway.chat(ask(f"another question {i} " * 20), ctx(i))
     types = [e.type for e in store.read(run_id="r1")]
     assert types[-3:] == ["LLMCallRequested", "LLMCallFailed", "BudgetExceeded"]
     assert server.counters.chat < 10

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from troupe_es.errors import ConfigurationError
+
 
 @click.group(name="mock-llm")
 def mock_llm() -> None:
@@ -20,16 +22,26 @@ def mock_llm() -> None:
               help="Share of chat requests answered with truncated JSON.")
 @click.option("--retry-after", type=click.FloatRange(0), default=0.0, show_default=True,
               help="Retry-After seconds sent with injected 429s.")
+@click.option("--error-kinds", default="429,500", show_default=True,
+              help="Comma-separated HTTP statuses the injected errors are drawn from.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault injection.")
 def serve(host: str, port: int, latency_ms: float, error_rate: float, malformed_rate: float,
-          retry_after: float) -> None:
+          retry_after: float, error_kinds: str, seed: int) -> None:
     """Serve /v1/chat/completions, /v1/embeddings, /v1/models and /stats until Ctrl-C.
 
     Point any OpenAI client at it: `troupe-es run SCENARIO --llm openai --base-url http://HOST:PORT/v1`.
     """
     from troupe_es.llm.mock_server import MockServer, MockServerConfig
 
-    server = MockServer(host, port, MockServerConfig(latency_ms=latency_ms, error_rate=error_rate,
-                                                     malformed_rate=malformed_rate, retry_after=retry_after))
+    kinds = tuple(k.strip() for k in error_kinds.split(",") if k.strip())
+    if not kinds or not all(k.isdigit() and 400 <= int(k) <= 599 for k in kinds):
+        raise click.BadParameter(f"{error_kinds!r}: use HTTP error statuses such as 429,500", param_hint="--error-kinds")
+    try:
+        server = MockServer(host, port, MockServerConfig(
+            latency_ms=latency_ms, error_rate=error_rate, malformed_rate=malformed_rate, retry_after=retry_after,
+            error_kinds=kinds, seed=seed))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"mock LLM listening on {server.base_url}", err=True)
     click.echo(server.base_url)
     try:

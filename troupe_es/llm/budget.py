@@ -1,17 +1,28 @@
 """A run's token and cost budget: stop cleanly before overspending.
 
 Before a call, the gateway reserves its estimated size (prompt characters / 4, plus the call's
-``max_tokens`` or the largest output seen so far, at least 256); afterwards it settles the
-reservation with what the call really used. Concurrent calls therefore cannot overspend together.
+``max_tokens`` or the largest output seen so far, at least 256) and, when the model's price is
+known, its estimated cost; afterwards it settles the reservation with what the call really used.
+Concurrent calls therefore cannot overspend together.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 MIN_OUTPUT_RESERVE = 256
+CostOf = Callable[[int, int], "float | None"]
+
+
+@dataclass
+class Reservation:
+    """What one call holds of the budget until it is settled."""
+
+    tokens: int = 0
+    cost_usd: float = 0.0
 
 
 @dataclass
@@ -23,26 +34,32 @@ class Budget:
     used_tokens: int = 0
     used_cost_usd: float = 0.0
     reserved_tokens: int = 0
+    reserved_cost_usd: float = 0.0
     largest_output: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def reserve(self, messages: list[dict], max_tokens: int | None) -> tuple[int, tuple[str, float, float] | None]:
-        """Reserve a call's estimated tokens: ``(reserved, None)``, or ``(0, (limit, budget, used))``
-        when the call could exceed a limit (nothing is reserved then)."""
-        output = max_tokens or max(self.largest_output, MIN_OUTPUT_RESERVE)
-        estimate = len(json.dumps(messages)) // 4 + output
+    def reserve(self, messages: list[dict], max_tokens: int | None,
+                cost_of: CostOf | None = None) -> tuple[Reservation, tuple[str, float, float] | None]:
+        """Reserve a call's estimated tokens (and cost, priced by ``cost_of(input, output)``):
+        ``(reservation, None)``, or ``(empty, (limit, budget, used))`` when the call could exceed
+        a limit (nothing is reserved then)."""
+        prompt = len(json.dumps(messages)) // 4
         with self._lock:
-            if self.tokens is not None and self.used_tokens + self.reserved_tokens + estimate > self.tokens:
-                return 0, ("tokens", float(self.tokens), float(self.used_tokens))
-            if self.cost_usd is not None and self.used_cost_usd >= self.cost_usd:
-                return 0, ("cost_usd", float(self.cost_usd), self.used_cost_usd)
-            self.reserved_tokens += estimate
-            return estimate, None
+            output = max_tokens or max(self.largest_output, MIN_OUTPUT_RESERVE)
+            cost = (cost_of(prompt, output) if cost_of is not None else None) or 0.0
+            if self.tokens is not None and self.used_tokens + self.reserved_tokens + prompt + output > self.tokens:
+                return Reservation(), ("tokens", float(self.tokens), float(self.used_tokens))
+            if self.cost_usd is not None and self.used_cost_usd + self.reserved_cost_usd + cost > self.cost_usd:
+                return Reservation(), ("cost_usd", float(self.cost_usd), self.used_cost_usd)
+            self.reserved_tokens += prompt + output
+            self.reserved_cost_usd += cost
+            return Reservation(prompt + output, cost), None
 
-    def settle(self, reserved: int, input_tokens: int, output_tokens: int, cost: float | None) -> None:
+    def settle(self, reserved: Reservation, input_tokens: int, output_tokens: int, cost: float | None) -> None:
         """Replace a reservation by what the call really used."""
         with self._lock:
-            self.reserved_tokens -= reserved
+            self.reserved_tokens -= reserved.tokens
+            self.reserved_cost_usd -= reserved.cost_usd
             self.used_tokens += input_tokens + output_tokens
             self.used_cost_usd += cost or 0.0
             self.largest_output = max(self.largest_output, output_tokens)

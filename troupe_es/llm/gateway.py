@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,7 +33,8 @@ from troupe_es.events import (
     LLMCallRequested,
     NewEvent,
 )
-from troupe_es.llm.budget import Budget
+from troupe_es.llm.budget import Budget, Reservation
+from troupe_es.llm.cache import CacheStats, CompletionCache, LogScanCache
 from troupe_es.llm.prices import PriceTable
 from troupe_es.llm.provider import Provider
 from troupe_es.llm.replay import ReplayIndex
@@ -44,16 +45,9 @@ from troupe_es.store.rows import new_event_id
 
 Mode = Literal["live", "cache", "replay"]
 Recorder = Callable[[list[NewEvent]], None]
+T = TypeVar("T")
 _ERRORS = {"InvalidOutputError": InvalidOutputError, "ProviderError": ProviderError,
            "ProviderHTTPError": ProviderError, "BudgetExceededError": BudgetExceededError}
-
-
-class CompletionCache(Protocol):
-    """Request key → a recorded completion (a projection over the log)."""
-
-    def get(self, key: str) -> LLMCallCompleted | None: ...
-
-    def put(self, key: str, completion: LLMCallCompleted) -> None: ...
 
 
 class _Outcome:
@@ -61,18 +55,25 @@ class _Outcome:
 
     def __init__(self) -> None:
         self.attempts: list[LLMAttempt] = []
-        self.reserved = 0
+        self.reserved = Reservation()
         self.input_tokens = 0
         self.output_tokens = 0
 
 
 class LLMGateway:
-    """Thread-safe gateway; see the module docstring for modes."""
+    """Thread-safe gateway; see the module docstring for modes.
+
+    ``cache`` is the completion cache projection (``projections.llm_cache``, wired by the
+    composition root); without one, ``cache`` mode uses the kernel's :class:`LogScanCache`
+    bounded by ``max_cache_size``. In ``live`` mode a given cache is only fed, never read.
+    ``provider`` may be None in ``replay`` mode, which never calls one.
+    """
 
     def __init__(self, store: EventStore, provider: Provider | None, *, mode: Mode = "cache",
                  replay_of: str | None = None, max_concurrency: int = 8, budget: Budget | None = None,
                  prices: PriceTable | None = None, cache: CompletionCache | None = None,
-                 retry: RetryPolicy = RetryPolicy(), timeout_s: float = 60.0) -> None:
+                 max_cache_size: int = 10_000, retry: RetryPolicy = RetryPolicy(),
+                 timeout_s: float = 60.0) -> None:
         if mode not in ("live", "cache", "replay"):
             raise ConfigurationError(f"unknown LLM mode {mode!r}: live, cache or replay")
         if mode == "replay" and not replay_of:
@@ -84,13 +85,21 @@ class LLMGateway:
         self.mode = mode
         self.budget = budget
         self.prices = prices or PriceTable()
+        if cache is None and mode == "cache":
+            cache = LogScanCache(store, max_size=max_cache_size)
         self.cache = cache
         self.retry = retry
         self.timeout_s = timeout_s
         self._slots = threading.BoundedSemaphore(max(1, max_concurrency))
         self._replay = ReplayIndex(store, replay_of) if mode == "replay" and replay_of else None
         self._rng = random.Random(0)
+        self._count_lock = threading.Lock()
         self.provider_calls = 0
+
+    @property
+    def stats(self) -> CacheStats:
+        """The cache's hits, misses and evictions (all zero without a cache)."""
+        return self.cache.stats if self.cache is not None else CacheStats()
 
     @property
     def provider_name(self) -> str:
@@ -143,16 +152,7 @@ class LLMGateway:
         else:
             completed = self._cached(key, ctx.call_id)
             if completed is None:
-                assert self.provider is not None
-                t0 = time.perf_counter()
-                with self._slots:
-                    vectors, tokens = self.provider.embed(texts, model, self.timeout_s)
-                completed = LLMCallCompleted(
-                    call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=model,
-                    response_text="", parsed=vectors, input_tokens=tokens,
-                    cost_usd=self.prices.cost(model, tokens, 0), latency_ms=(time.perf_counter() - t0) * 1000)
-                if self.cache is not None:
-                    self.cache.put(key, completed)
+                completed = self._live_embed(texts, model, ctx, key, requested, emit)
         emit([requested, self._event(ctx, completed, requested.event_id)])
         return list(completed.parsed)
 
@@ -212,12 +212,13 @@ class LLMGateway:
     def _live(self, request: ChatRequest, ctx: CallContext, key: str, requested: NewEvent,
               output_model: type[BaseModel] | None, emit: Recorder) -> LLMCallCompleted:
         assert self.provider is not None
-        reserved = 0
+        reserved = Reservation()
         if self.budget is not None:
-            reserved, over = self.budget.reserve(request.messages, request.parameters.get("max_tokens"))
+            reserved, over = self.budget.reserve(request.messages, request.parameters.get("max_tokens"),
+                                                 lambda i, o: self.prices.cost(request.model, i, o))
             if over is not None:
                 limit, budget, used = over
-                message = f"the run's {limit} budget ({budget:g}) is spent ({used:g} used)"
+                message = f"the run's {limit} budget ({budget:g}) would be exceeded by this call ({used:g} used)"
                 self._fail(emit, ctx, requested, self._failed(ctx, key, request.model, "BudgetExceededError", message),
                            [BudgetExceeded(limit=limit, budget=budget, used=used)])  # type: ignore[arg-type]
                 raise BudgetExceededError(message)
@@ -274,24 +275,52 @@ class LLMGateway:
             self.cache.put(key, completed)
         return completed
 
-    def _attempt(self, request: ChatRequest, outcome: _Outcome):  # noqa: ANN202
-        """One provider call with transport retries; failed attempts are added to ``outcome``."""
+    def _live_embed(self, texts: list[str], model: str, ctx: CallContext, key: str, requested: NewEvent,
+                    emit: Recorder) -> LLMCallCompleted:
         assert self.provider is not None
+        provider = self.provider
+        outcome = _Outcome()
+        t0 = time.perf_counter()
+        try:
+            vectors, tokens = self._retrying(lambda: provider.embed(texts, model, self.timeout_s), outcome)
+        except ProviderHTTPError as exc:
+            self._fail(emit, ctx, requested, self._failed(ctx, key, model, "ProviderError", str(exc), outcome, t0))
+            raise ProviderError(f"{self.provider_name} embedding call {ctx.call_id} failed after "
+                                f"{len(outcome.attempts)} attempt(s): {exc}") from None
+        outcome.input_tokens = tokens
+        completed = LLMCallCompleted(
+            call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=model, response_text="",
+            parsed=vectors, input_tokens=tokens, cost_usd=self._record_spend(model, outcome),
+            latency_ms=(time.perf_counter() - t0) * 1000, attempts=len(outcome.attempts) + 1,
+            attempt_errors=outcome.attempts, cache_status="miss")
+        if self.cache is not None:
+            self.cache.put(key, completed)
+        return completed
+
+    def _attempt(self, request: ChatRequest, outcome: _Outcome):  # noqa: ANN202
+        """One completion with transport retries; its tokens are added to ``outcome``."""
+        assert self.provider is not None
+        provider = self.provider
+        response = self._retrying(lambda: provider.complete(request, self.timeout_s), outcome)
+        outcome.input_tokens += response.input_tokens
+        outcome.output_tokens += response.output_tokens
+        return response
+
+    def _retrying(self, call: Callable[[], T], outcome: _Outcome) -> T:
+        """``call`` under the concurrency limit, retried on transient errors with backoff (outside
+        the limit); every failed attempt is added to ``outcome``."""
         while True:
             try:
                 with self._slots:
-                    self.provider_calls += 1
-                    response = self.provider.complete(request, self.timeout_s)
+                    with self._count_lock:
+                        self.provider_calls += 1
+                    return call()
             except ProviderHTTPError as exc:
                 outcome.attempts.append(LLMAttempt(attempt=len(outcome.attempts) + 1, error=str(exc),
                                                    status_code=exc.status_code))
                 if not exc.transient or len(outcome.attempts) >= self.retry.max_attempts:
                     raise
                 time.sleep(self.retry.delay(len(outcome.attempts), exc.retry_after, self._rng))
-                continue
-            outcome.input_tokens += response.input_tokens
-            outcome.output_tokens += response.output_tokens
-            return response
 
     def _record_spend(self, model: str, outcome: _Outcome) -> float | None:
         cost = self.prices.cost(model, outcome.input_tokens, outcome.output_tokens)

@@ -20,6 +20,7 @@ from typing import Any
 from troupe_es.errors import ProviderHTTPError
 from troupe_es.llm.provider import ProviderResponse
 from troupe_es.llm.request import ChatRequest
+from troupe_es.llm.retry import TRANSIENT_STATUS
 
 _STOP = set("""a about above after again all also am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had has have
@@ -236,13 +237,22 @@ def count_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-class FaultPlan:
-    """Deterministic fault injection: whether the n-th attempt of a request fails, and how."""
+ERROR_KINDS = ("429", "500")
 
-    def __init__(self, error_rate: float = 0.0, malformed_rate: float = 0.0, seed: int = 0) -> None:
+
+class FaultPlan:
+    """Deterministic fault injection: whether the n-th attempt of a request fails, and how.
+    Injected HTTP errors are drawn from ``error_kinds`` (HTTP status codes as strings)."""
+
+    def __init__(self, error_rate: float = 0.0, malformed_rate: float = 0.0, seed: int = 0,
+                 error_kinds: tuple[str, ...] | list[str] = ERROR_KINDS) -> None:
+        kinds = tuple(str(k) for k in error_kinds)
+        if not kinds or not all(k.isdigit() and 400 <= int(k) <= 599 for k in kinds):
+            raise ValueError(f"error kinds must be HTTP error statuses such as 429 or 500, not {kinds!r}")
         self.error_rate = error_rate
         self.malformed_rate = malformed_rate
         self.seed = seed
+        self.error_kinds = kinds
         self._attempts: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -252,10 +262,10 @@ class FaultPlan:
             return self._attempts[body_key]
 
     def fault(self, body_key: str, attempt: int) -> str | None:
-        """None, "429", "500" or "malformed" for this attempt of this request."""
+        """None, an HTTP status from ``error_kinds`` (e.g. "429") or "malformed" for this attempt."""
         roll = (_digest(str(self.seed), body_key, str(attempt)) % 10_000) / 10_000
         if roll < self.error_rate:
-            return "429" if _digest(body_key, str(attempt), "kind") % 2 else "500"
+            return self.error_kinds[_digest(body_key, str(attempt), "kind") % len(self.error_kinds)]
         if roll < self.error_rate + self.malformed_rate:
             return "malformed"
         return None
@@ -267,9 +277,11 @@ class MockProvider:
     name = "mock"
 
     def __init__(self, *, latency_ms: float = 0.0, error_rate: float = 0.0, malformed_rate: float = 0.0,
-                 seed: int = 0, model: str | None = None) -> None:
+                 seed: int = 0, error_kinds: tuple[str, ...] | list[str] = ERROR_KINDS, retry_after: float = 0.0,
+                 model: str | None = None) -> None:
         self.latency_ms = latency_ms
-        self.faults = FaultPlan(error_rate, malformed_rate, seed)
+        self.retry_after = retry_after
+        self.faults = FaultPlan(error_rate, malformed_rate, seed, error_kinds)
         self.calls = 0
         self._lock = threading.Lock()
 
@@ -278,18 +290,29 @@ class MockProvider:
             self.calls += 1
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
-        body_key = json.dumps(request.model_dump(mode="json"), sort_keys=True)
-        fault = self.faults.fault(body_key, self.faults.next_attempt(body_key))
-        if fault in ("429", "500"):
-            raise ProviderHTTPError(f"mock injected HTTP {fault}", status_code=int(fault),
-                                    retry_after=0.0 if fault == "429" else None)
+        fault = self._fault(json.dumps(request.model_dump(mode="json"), sort_keys=True))
         text = mock_completion(request)
         if fault == "malformed":
             text = text[: max(1, len(text) // 2)]
         prompt = "".join(str(m.get("content", "")) for m in request.messages)
         return ProviderResponse(text, request.model, "stop", count_tokens(prompt), count_tokens(text))
 
+    def _fault(self, body_key: str) -> str | None:
+        """Raise this attempt's injected HTTP error, or return its other fault (None, "malformed")."""
+        fault = self.faults.fault(body_key, self.faults.next_attempt(body_key))
+        if fault is not None and fault.isdigit():
+            status = int(fault)
+            raise ProviderHTTPError(f"mock injected HTTP {fault}", status_code=status,
+                                    retry_after=self.retry_after if status == 429 else None,
+                                    transient=status in TRANSIENT_STATUS)
+        return fault
+
     def embed(self, texts: list[str], model: str, timeout: float) -> tuple[list[list[float]], int]:
+        with self._lock:
+            self.calls += 1
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        self._fault(json.dumps({"model": model, "input": texts}, sort_keys=True))
         return [mock_embedding(t) for t in texts], sum(count_tokens(t) for t in texts)
 
     def close(self) -> None:

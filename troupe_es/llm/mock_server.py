@@ -2,20 +2,25 @@
 
 ``/v1/chat/completions`` (including ``json_schema`` response formats), ``/v1/embeddings``,
 ``/v1/models`` and ``/stats`` (request counters, so tests can prove zero network traffic).
-Injected faults answer 429 (with ``Retry-After``) or 500, or return truncated JSON; latency is
-slept per request in its own thread, so concurrent requests overlap. Loopback only by default.
+Injected faults answer 429 (with ``Retry-After``), 500 or any configured HTTP error status, or
+(chat only) return truncated JSON; they are deterministic per request body and attempt. Latency
+is slept per request in its own thread, so concurrent requests overlap. Embeddings honour
+``encoding_format`` (the SDK asks for base64). Loopback only by default.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from troupe_es.llm.mock import FaultPlan, count_tokens, mock_completion, mock_embedding
+from troupe_es.llm.mock import ERROR_KINDS, FaultPlan, count_tokens, mock_completion, mock_embedding
 from troupe_es.llm.request import ChatRequest
 
 _PARAMS = ("temperature", "max_tokens", "top_p", "presence_penalty", "frequency_penalty", "stop", "seed")
@@ -30,6 +35,7 @@ class MockServerConfig:
     malformed_rate: float = 0.0
     retry_after: float = 0.0
     seed: int = 0
+    error_kinds: tuple[str, ...] = ERROR_KINDS
 
 
 @dataclass
@@ -49,6 +55,11 @@ class Counters:
 
     def as_dict(self) -> dict[str, int]:
         return {"requests": self.total, "chat": self.chat, "embeddings": self.embeddings, "errors": self.errors}
+
+
+def _base64_floats(vector: list[float]) -> str:
+    """A vector as OpenAI sends it for ``encoding_format: base64``: little-endian float32."""
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
 
 
 def _handler(config: MockServerConfig, counters: Counters, faults: FaultPlan) -> type[BaseHTTPRequestHandler]:
@@ -75,18 +86,22 @@ def _handler(config: MockServerConfig, counters: Counters, faults: FaultPlan) ->
             raw = self.rfile.read(length) if length else b"{}"
             return json.loads(raw or b"{}")
 
+        def _route(self) -> str:
+            """The path without its query string (Azure adds ``?api-version=...``)."""
+            return self.path.split("?", 1)[0].rstrip("/")
+
         def do_GET(self) -> None:  # noqa: N802 - http.server API
-            if self.path.rstrip("/") in ("/v1/models", "/models"):
+            if self._route() in ("/v1/models", "/models"):
                 self._send(200, {"object": "list", "data": [
                     {"id": m, "object": "model", "created": 0, "owned_by": "troupe-es-mock"}
                     for m in ("gpt-4o-mini", "gpt-4o", "mock-embedding")]})
-            elif self.path.rstrip("/") == "/stats":
+            elif self._route() == "/stats":
                 self._send(200, counters.as_dict())
             else:
                 self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
 
         def do_POST(self) -> None:  # noqa: N802 - http.server API
-            path = self.path.rstrip("/")
+            path = self._route()
             try:
                 body = self._body()
             except json.JSONDecodeError:
@@ -101,16 +116,25 @@ def _handler(config: MockServerConfig, counters: Counters, faults: FaultPlan) ->
             else:
                 self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
 
-        def _chat(self, body: dict[str, Any]) -> None:
+        def _injected(self, key: str) -> str | None:
+            """Sleep the configured latency, then answer an injected HTTP error (returns None)
+            or return the fault to apply to a normal answer (None or "malformed")."""
             if config.latency_ms:
                 time.sleep(config.latency_ms / 1000)
-            key = json.dumps(body, sort_keys=True)
             fault = faults.fault(key, faults.next_attempt(key))
-            if fault in ("429", "500"):
+            if fault is not None and fault.isdigit():
                 with counters.lock:
                     counters.errors += 1
                 headers = {"Retry-After": f"{config.retry_after:g}"} if fault == "429" else {}
-                self._send(int(fault), {"error": {"message": f"injected {fault}", "type": "server_error"}}, headers)
+                kind = "rate_limit_error" if fault == "429" else "server_error"
+                self._send(int(fault), {"error": {"message": f"injected {fault}", "type": kind}}, headers)
+                return "sent"
+            return fault
+
+        def _chat(self, body: dict[str, Any]) -> None:
+            key = json.dumps(body, sort_keys=True)
+            fault = self._injected(key)
+            if fault == "sent":
                 return
             schema = None
             response_format = body.get("response_format") or {}
@@ -127,16 +151,20 @@ def _handler(config: MockServerConfig, counters: Counters, faults: FaultPlan) ->
             usage = {"prompt_tokens": count_tokens(prompt), "completion_tokens": count_tokens(text)}
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
             self._send(200, {
-                "id": f"chatcmpl-mock-{abs(hash(key)) % 10**12}", "object": "chat.completion",
+                "id": "chatcmpl-mock-" + hashlib.sha256(key.encode()).hexdigest()[:24], "object": "chat.completion",
                 "created": int(time.time()), "model": request.model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                              "finish_reason": "stop", "logprobs": None}],
                 "usage": usage})
 
         def _embeddings(self, body: dict[str, Any]) -> None:
+            if self._injected(json.dumps(body, sort_keys=True)) == "sent":
+                return
             inputs = body.get("input") or []
             texts = [inputs] if isinstance(inputs, str) else list(inputs)
-            data = [{"object": "embedding", "index": i, "embedding": mock_embedding(str(t))}
+            as_base64 = body.get("encoding_format") == "base64"  # the openai SDK's default request
+            data = [{"object": "embedding", "index": i,
+                     "embedding": _base64_floats(mock_embedding(str(t))) if as_base64 else mock_embedding(str(t))}
                     for i, t in enumerate(texts)]
             tokens = sum(count_tokens(str(t)) for t in texts)
             self._send(200, {"object": "list", "data": data, "model": body.get("model", "mock-embedding"),
@@ -151,7 +179,8 @@ class MockServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, config: MockServerConfig | None = None) -> None:
         self.config = config or MockServerConfig()
         self.counters = Counters()
-        faults = FaultPlan(self.config.error_rate, self.config.malformed_rate, self.config.seed)
+        faults = FaultPlan(self.config.error_rate, self.config.malformed_rate, self.config.seed,
+                           self.config.error_kinds)
         self._server = ThreadingHTTPServer((host, port), _handler(self.config, self.counters, faults))
         self._server.daemon_threads = True
         self.host, self.port = self._server.server_address[:2]

@@ -7,7 +7,9 @@ from the environment only and never appears in events or error messages.
 
 from __future__ import annotations
 
+import email.utils
 import os
+from datetime import datetime, timezone
 from typing import Any
 
 from troupe_es.errors import ConfigurationError, ProviderHTTPError
@@ -19,13 +21,28 @@ _PASSTHROUGH = ("temperature", "max_tokens", "top_p", "presence_penalty", "frequ
 
 
 def _retry_after(headers: Any) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
     if headers is None:
         return None
-    value = headers.get("retry-after")
     try:
-        return float(value) if value is not None else None
+        if (millis := headers.get("retry-after-ms")) is not None:
+            return max(0.0, float(millis) / 1000)
     except ValueError:
+        pass
+    value = headers.get("retry-after")
+    if value is None:
         return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 class OpenAIProvider:

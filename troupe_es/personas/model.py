@@ -1,10 +1,22 @@
-"""The persona model: TinyTroupe's TinyPerson fields, with free extra fields kept."""
+"""The persona model: TinyTroupe's TinyPerson fields, with free extra fields kept.
+
+Every level where TinyTroupe allows free content (the persona itself, ``occupation``,
+``personality``, ``preferences``) keeps unknown fields (``extra="allow"``): they are recorded
+in ``PersonaDefined`` and reach the prompt like the known ones. Lenient where TinyTroupe files
+are: a plain-string ``occupation`` becomes ``{title}``, a list ``personality`` becomes
+``{traits}``, and a single string where a list of strings is expected becomes a one-item list.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _one_item_list(value: Any) -> Any:
+    """``"x"`` -> ``["x"]``; anything else unchanged (validation reports it)."""
+    return [value] if isinstance(value, str) else value
 
 
 class _Open(BaseModel):
@@ -25,6 +37,11 @@ class Personality(_Open):
     traits: list[str] = Field(default_factory=list)
     big_five: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("traits", mode="before")
+    @classmethod
+    def _traits(cls, value: Any) -> Any:
+        return _one_item_list(value)
+
 
 class Preferences(_Open):
     """Interests, likes and dislikes."""
@@ -33,12 +50,22 @@ class Preferences(_Open):
     likes: list[str] = Field(default_factory=list)
     dislikes: list[str] = Field(default_factory=list)
 
+    @field_validator("interests", "likes", "dislikes", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _one_item_list(value)
+
 
 class Persona(_Open):
-    """A simulated person (TinyTroupe ``persona`` section). Only ``name`` is required."""
+    """A simulated person (TinyTroupe's ``persona`` section). Only ``name`` is required.
+
+    ``behaviors`` is a list or, as in TinyTroupe's own agents, a dict such as
+    ``{"general": [...], "routines": {"morning": [...]}}``; ``relationships`` holds strings or
+    ``{"name": ..., "description": ...}`` objects.
+    """
 
     name: str = Field(min_length=1)
-    age: int | None = None
+    age: int | None = Field(default=None, ge=0)
     gender: str | None = None
     nationality: str | None = None
     residence: str | None = None
@@ -51,7 +78,7 @@ class Persona(_Open):
     skills: list[str] = Field(default_factory=list)
     behaviors: list[str] | dict[str, Any] = Field(default_factory=list)
     health: str | None = None
-    relationships: list[Any] = Field(default_factory=list)
+    relationships: list[str | dict[str, Any]] = Field(default_factory=list)
     other_facts: list[str] = Field(default_factory=list)
 
     @field_validator("occupation", mode="before")
@@ -63,6 +90,11 @@ class Persona(_Open):
     @classmethod
     def _personality_list(cls, value: Any) -> Any:
         return {"traits": value} if isinstance(value, list) else value
+
+    @field_validator("beliefs", "skills", "other_facts", mode="before")
+    @classmethod
+    def _string_lists(cls, value: Any) -> Any:
+        return _one_item_list(value)
 
     def to_spec(self) -> dict[str, Any]:
         """The JSON-compatible spec recorded in ``PersonaDefined`` (empty fields left out)."""

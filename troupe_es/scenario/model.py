@@ -1,68 +1,110 @@
-"""The scenario file model (DESIGN §9): YAML validated by pydantic, unknown fields rejected."""
+"""Scenario settings (DESIGN §9): durations, LLM settings, budget, world and interventions.
+
+Every model forbids unknown fields, so a typo is an error, not a silently ignored setting.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days)\s*$")
-_UNIT_SECONDS = {"s": 1, "sec": 1, "secs": 1, "m": 60, "min": 60, "mins": 60, "h": 3600, "hr": 3600,
-                 "hrs": 3600, "d": 86400, "day": 86400, "days": 86400}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
+_UNIT_SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+                 "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+                 "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+                 "d": 86400, "day": 86400, "days": 86400, "w": 604800, "week": 604800, "weeks": 604800}
 
 
-def parse_duration(text: str | int | float) -> timedelta:
-    """``"15m"``, ``"1h"``, ``"30s"``, ``"1d"`` (or a number of seconds) as a timedelta."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
+def parse_duration(text: str | int | float | timedelta) -> timedelta:
+    """A positive duration: ``"15m"``, ``"1h"``, ``"30s"``, ``"1d"``, ``"1h30m"``, ``"1.5h"``,
+    a number of seconds, or a timedelta. ``ValueError`` for anything else."""
+    if isinstance(text, timedelta):
+        seconds = text.total_seconds()
+    elif isinstance(text, (int, float)) and not isinstance(text, bool):
         seconds = float(text)
+    elif isinstance(text, str):
+        compact = text.strip().lower()
+        parts = _PART.findall(compact)
+        if not parts or "".join(f"{n}{u}" for n, u in parts) != re.sub(r"\s+", "", compact) \
+                or any(u not in _UNIT_SECONDS for _, u in parts):
+            raise ValueError(f"invalid duration {text!r}: use e.g. 30s, 15m, 1h, 1h30m or 1d")
+        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
     else:
-        match = _DURATION.match(str(text))
-        if not match:
-            raise ValueError(f"invalid duration {text!r}: use e.g. 30s, 15m, 1h or 1d")
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        raise ValueError(f"invalid duration {text!r}: use e.g. 30s, 15m, 1h, 1h30m or 1d")
     if seconds <= 0:
         raise ValueError(f"duration must be positive, got {text!r}")
     return timedelta(seconds=seconds)
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """Base of every scenario model: unknown fields are errors."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class LLMSettings(_Strict):
-    """Model and sampling parameters for every agent call."""
+class LLMSettings(Strict):
+    """Model and sampling parameters for every agent call (passed to the provider as given)."""
 
-    model: str = "gpt-4o-mini"
+    model: str = Field(default="gpt-4o-mini", min_length=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, gt=0)
     top_p: float | None = Field(default=None, gt=0, le=1)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    stop: str | list[str] | None = None
 
 
-class BudgetSpec(_Strict):
-    """Stop the run cleanly before exceeding these."""
+class BudgetSpec(Strict):
+    """Stop the run cleanly (``BudgetExceeded``) before exceeding either limit."""
 
     tokens: int | None = Field(default=None, gt=0)
     cost_usd: float | None = Field(default=None, gt=0)
 
 
-class Relation(_Strict):
-    """A social-network tie between two agents."""
+class Relation(Strict):
+    """A tie between two agents; it makes them accessible to each other."""
 
     between: list[str] = Field(min_length=2, max_length=2)
-    relation: str
+    relation: str = Field(min_length=1)
+
+    @field_validator("between")
+    @classmethod
+    def _two_people(cls, value: list[str]) -> list[str]:
+        if value[0] == value[1]:
+            raise ValueError(f"an agent cannot relate to itself ({value[0]!r})")
+        return value
 
 
-class WorldSpec(_Strict):
-    """The world: name, clock, step and who can talk to whom."""
+class WorldSpec(Strict):
+    """The world: name, simulated clock, step length and who can talk to whom.
 
-    name: str = "World"
+    ``everyone_accessible`` defaults to true for a ``world`` and to false for a
+    ``social_network``, where ``relations`` decide who reaches whom.
+    """
+
+    name: str = Field(default="World", min_length=1)
     start: datetime = datetime(2026, 1, 1, 9, 0)
     step: str | float = "1h"
     everyone_accessible: bool = True
     type: Literal["world", "social_network"] = "world"
     relations: list[Relation] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _network_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "everyone_accessible" not in data:
+            return {**data, "everyone_accessible": data.get("type") != "social_network"}
+        return data
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _date_is_midnight(cls, value: Any) -> Any:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day)
+        return value
 
     @field_validator("step")
     @classmethod
@@ -71,71 +113,65 @@ class WorldSpec(_Strict):
         return value
 
 
-class AddressedText(_Strict):
-    """A stimulus for one agent."""
+class Say(Strict):
+    """``{to: NAME, text: ...}``: a stimulus for one agent."""
 
-    to: str
+    to: str = Field(min_length=1)
     text: str
+
+
+class TellSpec(Say):
+    """``{to: NAME, text: ..., from: SPEAKER}``: one agent hears ``text`` (from the world by default)."""
+
     from_: str | None = Field(default=None, alias="from")
 
 
-class RunSteps(_Strict):
-    """``run: {steps: N, step: 30m}``."""
-
-    steps: int = Field(ge=0)
-    step: str | None = None
-
-    @field_validator("step")
-    @classmethod
-    def _valid_step(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_duration(value)
-        return value
+def _exactly_one(model: BaseModel) -> None:
+    """ValueError unless exactly one field of ``model`` is set."""
+    given = [name for name in type(model).model_fields if getattr(model, name) is not None]
+    if len(given) != 1:
+        names = ", ".join((info.alias or n) for n, info in type(model).model_fields.items())
+        raise ValueError(f"give exactly one of {names}" + (f" (got {', '.join(given)})" if given else ""))
 
 
-class PollSpec(_Strict):
-    """A vote: every (or each listed) agent picks one option with a reason."""
-
-    question: str
-    options: list[str] = Field(min_length=2)
-    to: list[str] | None = None
-
-
-class Condition(_Strict):
-    """When an intervention fires: exactly one of the fields."""
+class Condition(Strict):
+    """When an intervention fires: once at ``step`` N, at every N-th step (``every``), once at the
+    first step at or after ``after_step`` N, or once an agent ``said`` something containing the
+    text (case-insensitive)."""
 
     step: int | None = Field(default=None, ge=0)
     every: int | None = Field(default=None, gt=0)
     after_step: int | None = Field(default=None, ge=0)
-    said: str | None = None
+    said: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one(self) -> "Condition":
+        _exactly_one(self)
+        return self
 
 
-class Effect(_Strict):
-    """What an intervention does: exactly one of the fields."""
+class Effect(Strict):
+    """What an intervention does: exactly one of ``broadcast``, ``tell``, ``think``, ``see``."""
 
     broadcast: str | None = None
-    tell: AddressedText | None = None
-    think: AddressedText | None = None
-    see: AddressedText | None = None
+    tell: TellSpec | None = None
+    think: Say | None = None
+    see: Say | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "Effect":
+        _exactly_one(self)
+        return self
+
+    def agent_refs(self) -> list[tuple[str, str]]:
+        """``(field path, agent name)`` pairs this effect names."""
+        return [(f"{kind}.to", target.to) for kind in ("tell", "think", "see")
+                if (target := getattr(self, kind)) is not None]
 
 
-class InterventionSpec(_Strict):
-    """A precondition over the step/state and an effect."""
+class InterventionSpec(Strict):
+    """A precondition over the step or what was said, and an effect."""
 
-    name: str
+    name: str = Field(min_length=1)
     when: Condition
     do: Effect
-
-
-LINE_MODELS: dict[str, Any] = {
-    "broadcast": str,
-    "tell": AddressedText,
-    "see": AddressedText,
-    "think": AddressedText,
-    "goal": AddressedText,
-    "run": int | RunSteps,
-    "make_accessible": list[str] | Literal["everyone"],
-    "relate": Relation,
-    "poll": PollSpec,
-}
-"""Script line kinds and the shape of their value."""

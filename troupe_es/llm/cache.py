@@ -1,0 +1,93 @@
+"""The completion cache port, and the kernel's own fallback cache over the log.
+
+The gateway consults a :class:`CompletionCache` in ``cache`` mode. The full projection
+(``projections/llm_cache.py``, an LRU in front of an indexed side table with a checkpoint) is
+wired in by the composition root; a gateway built without one uses :class:`LogScanCache`, which
+keeps the same LRU in front of a dictionary of request key → log position, filled by reading the
+log's ``LLMCallCompleted`` events from where it last stopped whenever a key is not known yet.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+
+from troupe_es.events import LLMCallCompleted
+from troupe_es.store.base import EventStore
+
+
+@dataclass
+class CacheStats:
+    """Hits, misses and LRU evictions since the cache was opened."""
+
+    hits: int = 0
+    misses: int = 0
+    evictions: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses, "evictions": self.evictions}
+
+
+class CompletionCache(Protocol):
+    """Request key → a recorded completion (a projection over the log)."""
+
+    stats: CacheStats
+
+    def get(self, key: str) -> LLMCallCompleted | None:
+        """The first recorded completion of ``key``, or None (counts a hit or a miss)."""
+
+    def put(self, key: str, completion: LLMCallCompleted) -> None:
+        """Remember a completion just made (it is in the log too, or about to be)."""
+
+
+class LogScanCache:
+    """An LRU of ``max_size`` completions in front of a key → position map read from the log."""
+
+    def __init__(self, store: EventStore, *, max_size: int = 10_000) -> None:
+        self.store = store
+        self.max_size = max(1, max_size)
+        self.stats = CacheStats()
+        self._lru: OrderedDict[str, LLMCallCompleted] = OrderedDict()
+        self._positions: dict[str, int] = {}
+        self._seen = 0
+        self._lock = threading.Lock()
+
+    def _catch_up(self) -> None:
+        upto = self.store.last_position()
+        if upto <= self._seen:
+            return
+        for rec in self.store.read(types=["LLMCallCompleted"], from_position=self._seen + 1, until_position=upto):
+            self._positions.setdefault(rec.event.request_key, rec.position)  # type: ignore[attr-defined]
+        self._seen = upto
+
+    def get(self, key: str) -> LLMCallCompleted | None:
+        with self._lock:
+            hit = self._lru.get(key)
+            if hit is not None:
+                self._lru.move_to_end(key)
+                self.stats.hits += 1
+                return hit
+            if key not in self._positions:
+                self._catch_up()
+            position = self._positions.get(key)
+            if position is None:
+                self.stats.misses += 1
+                return None
+            rec = next(iter(self.store.read(from_position=position, until_position=position)))
+            assert isinstance(rec.event, LLMCallCompleted)
+            self._remember(key, rec.event)
+            self.stats.hits += 1
+            return rec.event
+
+    def put(self, key: str, completion: LLMCallCompleted) -> None:
+        with self._lock:
+            self._remember(key, completion)
+
+    def _remember(self, key: str, completion: LLMCallCompleted) -> None:
+        self._lru.setdefault(key, completion)
+        self._lru.move_to_end(key)
+        while len(self._lru) > self.max_size:
+            self._lru.popitem(last=False)
+            self.stats.evictions += 1

@@ -1,0 +1,169 @@
+"""The resolved scenario: what ``RunStarted`` records and what replay and fork read back.
+
+``Scenario`` holds final persona dicts (files and fragments already merged), so
+``Scenario.from_record(scenario.to_record())`` rebuilds it without reading any file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ConfigDict, Field, ValidationError
+
+from troupe_es.errors import ScenarioError
+from troupe_es.personas.problems import describe, model_vocabulary
+from troupe_es.scenario import model as m
+from troupe_es.scenario import steps as s
+
+
+@dataclass(frozen=True)
+class ResolvedPersona:
+    """A persona after its file and fragments were loaded and merged.
+
+    ``persona`` is the JSON-compatible spec ``PersonaDefined`` records; ``sources`` the persona
+    file and fragments it came from, as written in the scenario (empty for an inline persona).
+    """
+
+    name: str
+    persona: dict[str, Any]
+    sources: tuple[str, ...] = ()
+
+
+class ScenarioFields(m.Strict):
+    """The fields shared by a scenario file and a resolved scenario (all but ``personas``)."""
+
+    name: str = Field(min_length=1)
+    seed: int = 0
+    llm: m.LLMSettings = Field(default_factory=m.LLMSettings)
+    budget: m.BudgetSpec | None = None
+    world: m.WorldSpec = Field(default_factory=m.WorldSpec)
+    max_actions_per_turn: int = Field(default=15, ge=1, le=15)
+    interventions: list[m.InterventionSpec] = Field(default_factory=list)
+    script: list[s.ScriptStep] = Field(default_factory=list)
+
+
+class Scenario(ScenarioFields):
+    """A validated scenario with its personas resolved (immutable).
+
+    ``script`` holds step objects (:class:`~troupe_es.scenario.steps.TellStep`, ...);
+    ``to_record()`` turns them back into their YAML shape. ``path`` is where it was read from
+    (not recorded).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    personas: tuple[ResolvedPersona, ...] = Field(min_length=1)
+    path: str | None = Field(default=None, exclude=True)
+
+    @property
+    def agent_names(self) -> list[str]:
+        """The personas' names, in scenario order."""
+        return [p.name for p in self.personas]
+
+    @property
+    def total_steps(self) -> int:
+        """World steps the script runs."""
+        return sum(step.steps for step in self.script if isinstance(step, s.RunStep))
+
+    def to_record(self) -> dict[str, Any]:
+        """The whole scenario as JSON-compatible data (no file is needed to run it again)."""
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "llm": self.llm.model_dump(mode="json", exclude_none=True),
+            "budget": self.budget.model_dump(mode="json", exclude_none=True) if self.budget else None,
+            "world": self.world.model_dump(mode="json"),
+            "personas": [{"name": p.name, "persona": p.persona, "sources": list(p.sources)}
+                         for p in self.personas],
+            "max_actions_per_turn": self.max_actions_per_turn,
+            "interventions": [i.model_dump(mode="json", exclude_none=True, by_alias=True)
+                              for i in self.interventions],
+            "script": [s.step_record(step) for step in self.script],
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], *, where: str = "recorded scenario") -> "Scenario":
+        """Inverse of :meth:`to_record` (used by replay and fork; reads no file)."""
+        if not isinstance(record, dict):
+            raise ScenarioError(f"{where}: expected a mapping of fields")
+        data = dict(record)
+        personas = data.get("personas")
+        if isinstance(personas, list):
+            data["personas"] = [{**p, "sources": tuple(p.get("sources") or ())} if isinstance(p, dict) else p
+                                for p in personas]
+        scenario = validate(cls, data, where)
+        check_names(scenario, where)
+        return scenario
+
+
+def _vocabulary() -> dict[str | None, set[str]]:
+    by_parent: dict[str | None, Any] = {
+        None: Scenario, "llm": m.LLMSettings, "budget": m.BudgetSpec, "world": m.WorldSpec,
+        "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
+        "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
+        "poll": s.PollSpec}
+    vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
+    vocabulary["script"] = set(s.STEP_KINDS)
+    vocabulary[None].discard("path")
+    return vocabulary
+
+
+VOCABULARY = _vocabulary()
+"""Field names by parent field, for "did you mean" hints on unknown fields."""
+
+
+def _script_step_problem(where: str, index: int, value: Any) -> ScenarioError:
+    kinds = ", ".join(s.STEP_KINDS)
+    path = f"script[{index}]"
+    if isinstance(value, dict):
+        known = [k for k in value if k in s.STEP_KINDS]
+        if len(known) > 1:
+            return ScenarioError(f"{where}: {path}: one step per line, got {', '.join(known)}")
+        if len(value) == 1:
+            (key,) = value
+            close = difflib.get_close_matches(str(key), s.STEP_KINDS, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}? " if close else ""
+            return ScenarioError(f"{where}: {path}.{key}: unknown script step ({hint}use one of {kinds})")
+    return ScenarioError(f"{where}: {path}: each script step needs exactly one of {kinds}")
+
+
+def validate(model: type[m.Strict], data: Any, where: str, **context: Any) -> Any:
+    """``model.model_validate(data)`` with the first problem as one :class:`ScenarioError` line."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where}: expected a mapping of fields, got {type(data).__name__}")
+    try:
+        return model.model_validate({**data, **context})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = err["loc"]
+        in_script = len(loc) >= 2 and loc[0] == "script" and isinstance(loc[1], int)
+        if in_script and err["type"] == "script_step":
+            raise _script_step_problem(where, loc[1], err["input"]) from None
+        path, problem = describe(exc, vocabulary=VOCABULARY, drop=(2,) if in_script else ())
+        raise ScenarioError(f"{where}: {path or 'scenario'}: {problem}") from None
+
+
+def check_names(scenario: Scenario, where: str) -> None:
+    """Unique persona names, and every agent named by relations, script steps and interventions exists."""
+    seen: set[str] = set()
+    for i, persona in enumerate(scenario.personas):
+        if persona.name in seen:
+            raise ScenarioError(f"{where}: personas[{i}].name: duplicate agent name {persona.name!r}")
+        seen.add(persona.name)
+    known = ", ".join(scenario.agent_names)
+
+    def check(path: str, name: str) -> None:
+        if name not in seen:
+            raise ScenarioError(f"{where}: {path}: unknown agent {name!r} (known: {known})")
+
+    for i, rel in enumerate(scenario.world.relations):
+        for j, name in enumerate(rel.between):
+            check(f"world.relations[{i}].between[{j}]", name)
+    for i, iv in enumerate(scenario.interventions):
+        for path, name in iv.do.agent_refs():
+            check(f"interventions[{i}].do.{path}", name)
+    for i, step in enumerate(scenario.script):
+        for path, name in step.agent_refs():
+            check(f"script[{i}].{path}", name)
