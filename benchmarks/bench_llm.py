@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pydantic import BaseModel  # noqa: E402
 from report import print_rows  # noqa: E402
 
-from projections.llm_cache import cache_for_store  # noqa: E402
+from troupe_es.projections.llm_cache import cache_for_store  # noqa: E402
 from troupe_es.llm import CallContext, ChatRequest, LLMGateway, MockProvider, RetryPolicy  # noqa: E402
 from troupe_es.llm.mock_server import serve_in_thread  # noqa: E402
 from troupe_es.llm.openai_provider import OpenAIProvider  # noqa: E402

@@ -41,8 +41,8 @@ def scenario(path: Path, agents: int, steps: int, name: str) -> Path:
 
 def run_in_process(store_url: str, scenario_path: Path, *, parallel: int = 1, llm: str = "mock",
                    base_url: str | None = None):  # noqa: ANN201
-    from commands.plan import plan_from_scenario
-    from commands.scenario import execute
+    from troupe_es.commands.plan import plan_from_scenario
+    from troupe_es.commands.scenario import execute
     from troupe_es.bootstrap import make_bus, make_gateway, new_run_id
     from troupe_es.runtime import RuntimeSettings
     from troupe_es.scenario import load_scenario

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from commands.models import (
+from troupe_es.commands.models import (
     BeginScriptStep,
     Broadcast,
     ChangePersona,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from commands.interventions import Intervention
+from troupe_es.commands.interventions import Intervention
 from troupe_es.scenario import ResolvedPersona
 
 

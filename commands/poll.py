@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from commands.models import AskPoll
-from commands.step import LLMOutcome, call_llm, completion_id, run_concurrently
-from commands.turn import build_poll_messages
+from troupe_es.commands.models import AskPoll
+from troupe_es.commands.step import LLMOutcome, call_llm, completion_id, run_concurrently
+from troupe_es.commands.turn import build_poll_messages
 from troupe_es.errors import SimulationError
 from troupe_es.events import PollAnswered, PollClosed
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from commands.models import (
+from troupe_es.commands.models import (
     AdvanceStep,
     AskPoll,
     BeginScriptStep,
@@ -28,7 +28,7 @@ from commands.models import (
     Relate,
     StartRun,
 )
-from commands.plan import RunPlan
+from troupe_es.commands.plan import RunPlan
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:

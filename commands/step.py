@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from commands.deliver import deliveries
-from commands.handlers import broadcast, perceive
-from commands.interventions import Intervention, due
-from commands.models import AdvanceStep, Broadcast, Perceive, TakeTurn
-from commands.turn import TurnOutput, build_turn_messages, decide_turn
+from troupe_es.commands.deliver import deliveries
+from troupe_es.commands.handlers import broadcast, perceive
+from troupe_es.commands.interventions import Intervention, due
+from troupe_es.commands.models import AdvanceStep, Broadcast, Perceive, TakeTurn
+from troupe_es.commands.turn import TurnOutput, build_turn_messages, decide_turn
 from troupe_es.domain import RunState
 from troupe_es.errors import SimulationError, TroupeError
 from troupe_es.events import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from projections.analytics import events_frame
+from troupe_es.projections.analytics import events_frame
 from troupe_es.store.base import EventStore
 
 if TYPE_CHECKING:

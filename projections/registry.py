@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from projections.fold import Fold, fold
-from projections.runs import RUNS
+from troupe_es.projections.fold import Fold, fold
+from troupe_es.projections.runs import RUNS
 from troupe_es.errors import ConfigurationError
 from troupe_es.snapshots import SNAPSHOT_NAME, SnapshotPolicy, write_snapshots
 from troupe_es.store.base import EventStore
@@ -104,7 +104,7 @@ register(ProjectionEntry(
 
 
 def _llm_cache_status(store: EventStore) -> dict[str, Any]:
-    from projections.llm_cache import NAME
+    from troupe_es.projections.llm_cache import NAME
 
     checkpoint, last = store.load_checkpoint(NAME), store.last_position()
     return {"name": NAME, "kind": "stored", "checkpoint": checkpoint, "last_position": last,
@@ -112,7 +112,7 @@ def _llm_cache_status(store: EventStore) -> dict[str, Any]:
 
 
 def _llm_cache_rebuild(store: EventStore, **_: Any) -> dict[str, Any]:
-    from projections.llm_cache import NAME, cache_for_store
+    from troupe_es.projections.llm_cache import NAME, cache_for_store
 
     indexed = cache_for_store(store).rebuild()
     return {"name": NAME, "checkpoint": store.load_checkpoint(NAME), "items": indexed}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from projections.fold import Fold, fold
+from troupe_es.projections.fold import Fold, fold
 from troupe_es.events.envelope import Recorded
 from troupe_es.store.base import EventStore
 

@@ -12,9 +12,12 @@ COMPOSERS = {"troupe_es.bootstrap", "troupe_es.api"}
 
 
 def _module_name(path: Path) -> str:
+    """The installed module name: commands/ and projections/ install inside ``troupe_es``."""
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
+    if parts[0] in ("commands", "projections"):
+        parts.insert(0, "troupe_es")
     return ".".join(parts)
 
 
@@ -30,7 +33,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def _top(name: str) -> str:
-    return name.split(".", 1)[0]
+    """The layer a module belongs to: ``commands``, ``projections`` or its top-level package."""
+    parts = name.split(".")
+    if parts[0] == "troupe_es" and len(parts) > 1 and parts[1] in ("commands", "projections"):
+        return parts[1]
+    return parts[0]
 
 
 def _is_composer(module: str) -> bool:
@@ -71,8 +78,11 @@ def test_commands_never_import_projections():
 def test_walker_sees_imports(tmp_path):
     """The checker itself can fail: it finds both import forms."""
     probe = tmp_path / "probe.py"
-    probe.write_text("import projections.runs\nfrom commands.turn import x\n", encoding="utf-8")
-    assert {"projections.runs", "commands.turn"} <= _imports(probe)
+    probe.write_text("import troupe_es.projections.runs\nfrom troupe_es.commands.turn import x\n",
+                     encoding="utf-8")
+    found = _imports(probe)
+    assert {"troupe_es.projections.runs", "troupe_es.commands.turn"} <= found
+    assert {_top(name) for name in found} == {"projections", "commands"}
 
 
 def test_help_imports_no_heavy_library():

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from commands import handlers as h
-from commands.models import (
+from troupe_es.commands import handlers as h
+from troupe_es.commands.models import (
     AdvanceStep,
     AskPoll,
     BeginScriptStep,
@@ -29,8 +29,8 @@ from commands.models import (
     StartRun,
     TakeTurn,
 )
-from commands.poll import ask_poll
-from commands.step import advance_step, take_turn
+from troupe_es.commands.poll import ask_poll
+from troupe_es.commands.step import advance_step, take_turn
 from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
 from troupe_es.runtime import Handler, MessageBus, Observer, RuntimeSettings
@@ -78,7 +78,7 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
                  budget: dict[str, float] | None = None, max_concurrency: int = 8,
                  provider_options: dict[str, Any] | None = None) -> Any:
     """The LLM gateway for a run. ``replay_of`` makes it strict replay (no provider at all)."""
-    from projections.llm_cache import cache_for_store
+    from troupe_es.projections.llm_cache import cache_for_store
     from troupe_es.llm import Budget, LLMGateway, make_provider
 
     if llm not in ("mock", "openai"):

@@ -6,7 +6,7 @@ import json
 
 import polars as pl
 
-from projections.analytics import actions_per_agent, event_counts, events_frame, poll_results
+from troupe_es.projections.analytics import actions_per_agent, event_counts, events_frame, poll_results
 from tests.cli.helpers import troupe
 from tests.cli.test_log_runs_verify import recorded  # noqa: F401 - fixture
 from troupe_es.events import ActionTaken, NewEvent, PollAnswered

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from projections.llm_cache import cache_for_store
+from troupe_es.projections.llm_cache import cache_for_store
 from tests.llm.conftest import API_KEY, openai_gateway
 from troupe_es.errors import BudgetExceededError, InvalidOutputError, ProviderError, ReplayDivergenceError
 from troupe_es.llm import Budget, CallContext, ChatRequest, LLMGateway, RetryPolicy
@@ -44,7 +44,7 @@ def test_structured_output_round_trip(store, server):
 
 
 def test_injected_429_and_500_are_retried_and_audited(sqlite_url):
-    from projections.llm_audit import audit
+    from troupe_es.projections.llm_audit import audit
     from troupe_es.store import open_store
 
     store = open_store(sqlite_url)

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from commands.turn import TurnOutput
+from troupe_es.commands.turn import TurnOutput
 from troupe_es.llm import ChatRequest, MockProvider, PriceTable, request_key, strict_schema
 
 

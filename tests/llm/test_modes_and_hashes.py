@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from projections.llm_audit import usage_by_run
-from projections.llm_cache import cache_for_store
+from troupe_es.projections.llm_audit import usage_by_run
+from troupe_es.projections.llm_cache import cache_for_store
 from tests.llm.conftest import FAST_RETRY, openai_gateway
 from troupe_es.errors import InvalidOutputError, ProviderError, ReplayDivergenceError
 from troupe_es.llm import CallContext, ChatRequest, LLMGateway, LogScanCache, MockProvider, RetryPolicy

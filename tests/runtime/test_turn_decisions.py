@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from commands.deliver import deliveries
-from commands.interventions import Intervention, due
-from commands.poll import poll_model, tally
-from commands.turn import (
+from troupe_es.commands.deliver import deliveries
+from troupe_es.commands.interventions import Intervention, due
+from troupe_es.commands.poll import poll_model, tally
+from troupe_es.commands.turn import (
     PROMPT_MEMORY_ITEMS,
     CognitiveUpdate,
     TurnAction,

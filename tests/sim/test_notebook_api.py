@@ -34,7 +34,7 @@ def test_simulation_facade_records_everything(store_url):
     with pytest.raises(SimulationError, match="steps must be >= 0"):
         room.run(-1)
     with pytest.raises(SimulationError, match="unknown agent 'Nobody'"):
-        sim.bus.handle(__import__("commands.models").models.Perceive(agent="Nobody", kind="listen", content="x"))
+        sim.bus.handle(__import__("troupe_es.commands.models").commands.models.Perceive(agent="Nobody", kind="listen", content="x"))
     sim.close()
     assert sim.state.status == "completed"
 

@@ -44,7 +44,7 @@ def test_changed_prompt_template_makes_verify_exit_3_at_the_first_affected_event
     with open_store(sqlite_url) as store:
         first_request = next(r.position for r in store.read(run_id=run_id, types=["LLMCallRequested"]))
     code = (
-        "import sys, commands.turn as t\n"
+        "import sys, troupe_es.commands.turn as t\n"
         "t.INSTRUCTIONS = t.INSTRUCTIONS.replace('Stay fully in character', 'Stay in character')\n"
         "from troupe_es.cli import main\n"
         f"main(['--store', {sqlite_url!r}, 'replay', {run_id!r}, '--verify'])\n")

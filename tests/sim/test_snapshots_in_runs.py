@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from commands.plan import plan_from_scenario
-from commands.scenario import execute
+from troupe_es.commands.plan import plan_from_scenario
+from troupe_es.commands.scenario import execute
 from troupe_es.bootstrap import make_bus, make_gateway
 from troupe_es.domain import RunState, fold_state
 from troupe_es.runtime import RuntimeSettings

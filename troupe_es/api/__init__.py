@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from commands.models import (
+from troupe_es.commands.models import (
     AdvanceStep,
     AskPoll,
     Broadcast,

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from commands.fork import PROGRESS_TYPES, remaining_script
-from commands.plan import RunPlan, plan_from_record
-from commands.scenario import ForkPoint, execute
+from troupe_es.commands.fork import PROGRESS_TYPES, remaining_script
+from troupe_es.commands.plan import RunPlan, plan_from_record
+from troupe_es.commands.scenario import ForkPoint, execute
 from troupe_es.bootstrap import make_bus, make_gateway
 from troupe_es.domain import STATE_EVENT_TYPES
 from troupe_es.errors import ConfigurationError, ReplayDivergenceError, SimulationError

@@ -41,7 +41,7 @@ def _cell(name: str, value: object) -> str:
 def audit(cli: CliContext, run: str, fmt: str, out_path: Path | None) -> None:
     """Every LLM call of RUN: time, agent, step, model, tokens, latency, attempts, cache status,
     cost and request key, plus totals (cost actually spent vs. saved by the cache, p50/p95 latency)."""
-    from projections.llm_audit import audit as build
+    from troupe_es.projections.llm_audit import audit as build
 
     store = cli.store
     run_id = store.resolve_run(run)

@@ -29,7 +29,7 @@ def export(cli: CliContext, run: str, fmt: str, out_path: Path) -> None:
                 fh.write(json.dumps(rec.to_json_dict(), ensure_ascii=False) + "\n")
                 count += 1
     else:
-        from projections.analytics import events_frame
+        from troupe_es.projections.analytics import events_frame
 
         frame = events_frame(store, run_id).collect()
         frame.write_parquet(out_path)

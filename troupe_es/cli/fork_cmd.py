@@ -26,7 +26,7 @@ def fork(cli: CliContext, run: str, position: int, scenario_path: Path | None, *
     join). The new run records its parent and fork position; `troupe-es runs` shows the tree.
     Prints the new run id alone on the last line.
     """
-    from commands.plan import plan_from_scenario
+    from troupe_es.commands.plan import plan_from_scenario
     from troupe_es.api.replay import fork_plan, inheritor
 
     store = cli.store

@@ -19,7 +19,7 @@ def list_(as_json: bool) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from projections.registry import entries
+    from troupe_es.projections.registry import entries
 
     items = [{"name": e.name, "kind": e.kind, "description": e.description} for e in entries()]
     if as_json:
@@ -37,7 +37,7 @@ def list_(as_json: bool) -> None:
 @pass_cli
 def status(cli: CliContext, name: str | None, as_json: bool) -> None:
     """Checkpoint (and last snapshots) of NAME, or of every projection, against the log's end."""
-    from projections.registry import entries, get
+    from troupe_es.projections.registry import entries, get
 
     chosen = [get(name)] if name else entries()
     reports = [e.status(cli.store) for e in chosen]
@@ -62,7 +62,7 @@ def status(cli: CliContext, name: str | None, as_json: bool) -> None:
 @pass_cli
 def rebuild(cli: CliContext, name: str | None, every: int | None, as_json: bool) -> None:
     """Recompute NAME (or every projection) from the whole log."""
-    from projections.registry import entries, get
+    from troupe_es.projections.registry import entries, get
 
     options = {"every": every} if every is not None else {}
     reports = [e.rebuild(cli.store, **options) for e in ([get(name)] if name else entries())]

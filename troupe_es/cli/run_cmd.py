@@ -46,7 +46,7 @@ def run(cli: CliContext, scenario: Path, seed: int | None, **options) -> None:  
     perception, action and LLM call becomes an event. Exit 0 when the run completes (or stops
     on its budget), 1 when it fails (the reason is recorded; everything before it is kept).
     """
-    from commands.plan import plan_from_scenario
+    from troupe_es.commands.plan import plan_from_scenario
     from troupe_es.scenario import load_scenario
 
     plan = plan_from_scenario(load_scenario(scenario))
@@ -59,7 +59,7 @@ def run(cli: CliContext, scenario: Path, seed: int | None, **options) -> None:  
 
 def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inherit=None) -> None:  # noqa: ANN001
     """Build the gateway and bus, execute ``plan`` with a progress bar, print the outcome."""
-    from commands.scenario import execute, steps_in
+    from troupe_es.commands.scenario import execute, steps_in
     from troupe_es.bootstrap import make_bus, make_gateway, new_run_id
     from troupe_es.cli.progress import RunProgress
     from troupe_es.runtime import RuntimeSettings

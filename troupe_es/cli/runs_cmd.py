@@ -16,7 +16,7 @@ def runs(cli: CliContext, as_json: bool) -> None:
     Tokens and cost count what was actually paid: cache hits and replays cost nothing.
     Forked runs show their parent run and fork position (the family tree).
     """
-    from projections.runs import run_rows
+    from troupe_es.projections.runs import run_rows
 
     rows = run_rows(cli.store)
     if as_json:
