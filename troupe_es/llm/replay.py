@@ -23,6 +23,7 @@ class ReplayIndex:
         keys_by_call: dict[str, str] = {}
         self._outcomes: dict[str, deque[Any]] = defaultdict(deque)
         self._budget_stops: dict[str, Any] = {}
+        last_outcome_key = ""
         for rec in store.read(run_id=run_id, types=["LLMCallRequested", "LLMCallCompleted", "LLMCallFailed",
                                                     "BudgetExceeded"]):
             event = rec.event
@@ -33,9 +34,9 @@ class ReplayIndex:
                 keys_by_call[event.call_id] = event.request_key
             elif isinstance(event, (LLMCallCompleted, LLMCallFailed)):
                 self._outcomes[event.request_key].append(event)
-            else:
-                last = self._requests[-1].request_key if self._requests else ""
-                self._budget_stops[last] = event
+                last_outcome_key = event.request_key
+            else:  # recorded right after the failure of the call it stopped
+                self._budget_stops[last_outcome_key] = event
 
     def take(self, key: str) -> LLMCallCompleted | LLMCallFailed | None:
         """The next recorded outcome for ``key`` (None when none is left)."""
