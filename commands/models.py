@@ -142,3 +142,29 @@ class FailRun:
 
     reason: str
     error_type: str
+
+
+@dataclass(frozen=True)
+class InterruptRun:
+    """Record that the run stopped before its script ended (a signal, or its budget)."""
+
+    cause: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResumeRun:
+    """Record that a run which stopped early continues from its last committed event."""
+
+    events_before: int
+    previous_status: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FinishStep:
+    """Finish a world step that a crash, failure or interruption cut short: the agents whose turn
+    was committed keep it; the others act against the state the step started from."""
+
+    world: str
+    step_seconds: float | None = None

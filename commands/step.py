@@ -133,8 +133,10 @@ def draw_order(state: RunState, world: str, step: int) -> list[str]:
     return members
 
 
-def _apply_interventions(bus: "MessageBus", world: str, step: int, causation: str) -> None:
-    items: tuple[Intervention, ...] = tuple(bus.settings.interventions)
+def apply_interventions(bus: "MessageBus", world: str, step: int, causation: str,
+                         items: Sequence[Intervention] | None = None) -> None:
+    """Apply the interventions (default: the run's) that are due at the start of ``step``."""
+    items = tuple(bus.settings.interventions if items is None else items)
     for iv in due(bus.state, world, step, items):
         [applied] = bus.record([bus.new(f"world/{world}", InterventionApplied(
             world=world, name=iv.name, step=step, effect=iv.effect), world=world, causation_id=causation)])
@@ -201,7 +203,7 @@ def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
     recorded: list[Recorded] = []
     started = bus.record([bus.new(f"world/{name}", StepStarted(world=name, step=step), sim_time=start)])[0]
     recorded.append(started)
-    _apply_interventions(bus, name, step, started.event_id)
+    apply_interventions(bus, name, step, started.event_id)
     order = draw_order(bus.state, name, step)
     recorded += bus.record([bus.new("run", RandomDrawn(purpose=f"agent order {name} step {step}", value=order),
                                     world=name, causation_id=started.event_id)])

@@ -22,9 +22,9 @@ from troupe_es.errors import ConfigurationError, ReplayDivergenceError, Simulati
 from troupe_es.events import NewEvent, Recorded, RunStarted
 from troupe_es.runtime import MessageBus, RuntimeSettings
 from troupe_es.store import EventStore, InMemoryEventStore
-from troupe_es.store.rows import StoredRow, new_event_id
+from troupe_es.store.rows import StoredRow, decode_row, new_event_id
 
-_NOT_INHERITED = {"RunStarted", "RunCompleted", "RunFailed"}
+_NOT_INHERITED = {"RunStarted", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed"}
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,9 @@ class ReplayReport:
                 "divergence": self.divergence}
 
 
-class _Stop(Exception):
-    """Raised by the replay observer once the requested prefix has been produced."""
+class _Stop(BaseException):
+    """Raised by the replay observer once the requested prefix (or segment) has been produced.
+    Not an ``Exception``: the run's own error handling must not record it as a failure."""
 
 
 def run_started(store: EventStore, run_id: str) -> Recorded:
@@ -148,8 +149,31 @@ def compare(original: list[StoredRow], replayed: list[StoredRow]) -> Difference 
     return None
 
 
+def _segments(original: list[StoredRow]) -> list[tuple[int, StoredRow | None]]:
+    """Where a replay must stop re-executing: ``(count, copied)`` per execution of the run.
+
+    A run executes once, plus once per ``RunResumed``. Each execution ends where the next
+    ``RunResumed`` begins (after a crash, a failure, a spent budget or a signal) or at the end of
+    the log. A ``RunInterrupted`` caused by a signal is not something re-execution can produce:
+    the replay stops just before it and copies it."""
+    ends = [i for i, row in enumerate(original) if row.type == "RunResumed"] + [len(original)]
+    out: list[tuple[int, StoredRow | None]] = []
+    for end in ends:
+        last = original[end - 1] if end > 0 else None
+        if last is not None and last.type == "RunInterrupted" and json.loads(last.payload).get("cause") != "budget":
+            out.append((end - 1, last))
+        else:
+            out.append((end, None))
+    return out
+
+
 def replay_run(store: EventStore, run: str, *, until: int | None = None, verify: bool = False) -> ReplayReport:
-    """Re-execute ``run`` against its recorded LLM answers (no provider, no network)."""
+    """Re-execute ``run`` against its recorded LLM answers (no provider, no network).
+
+    A resumed run is re-executed the way it happened: up to where it stopped, then resumed from
+    the replayed log by the same code as ``troupe-es resume``."""
+    from troupe_es.api.resume import resume_on, stopped_run
+
     run_id = store.resolve_run(run)
     started_rec = run_started(store, run_id)
     started: RunStarted = started_rec.event  # type: ignore[assignment]
@@ -163,15 +187,15 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
                                max_actions=plan.max_actions, interventions=plan.interventions)
     produced = 0
     llm_calls = 0
+    halt_at = limit
 
     def watch(rec: Recorded) -> None:
         nonlocal produced, llm_calls
         produced += 1
         llm_calls += rec.event.type == "LLMCallCompleted"
-        if produced >= limit:
+        if produced >= halt_at:
             raise _Stop
 
-    bus = make_bus(scratch, run_id, gateway=gateway, settings=settings, observers=[watch], snapshot_every=None)
     fork = None
     inherit = None
     if started.parent_run_id is not None and started.fork_position is not None:
@@ -180,9 +204,26 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
     divergence = None
     t0 = time.perf_counter()
     try:
-        execute(bus, plan, fork=fork, inherit=inherit, settings=dict(started.settings))
-    except _Stop:
-        pass
+        for number, (end, copied) in enumerate(_segments(original)):
+            halt_at = min(end, limit)
+            if produced < halt_at:
+                try:
+                    if number == 0:
+                        bus = make_bus(scratch, run_id, gateway=gateway, settings=settings, observers=[watch],
+                                       snapshot_every=None)
+                        execute(bus, plan, fork=fork, inherit=inherit, settings=dict(started.settings))
+                    else:
+                        resume_on(scratch, stopped_run(scratch, run_id), gateway=gateway, settings=settings,
+                                  observers=[watch], snapshot_every=None)
+                except _Stop:
+                    pass
+            if copied is not None and produced < limit and produced == end:
+                rec = decode_row(copied)
+                scratch.append(run_id, [NewEvent(rec.stream, rec.event, sim_time=rec.sim_time,
+                                                 event_id=new_event_id())])
+                produced += 1
+            if produced >= limit:
+                break
     except ReplayDivergenceError as exc:
         divergence = " ".join(str(exc).split())
     finally:

@@ -233,7 +233,7 @@ class LLMGateway:
                                                           message, provider="replay"))
             raise ReplayDivergenceError(message + ("\n" + diff if diff else ""))
         if isinstance(outcome, LLMCallFailed):
-            stop = self._replay.budget_stop(key)
+            stop = self._replay.budget_stop(key) if outcome.error_type == "BudgetExceededError" else None
             self._fail(emit, ctx, requested, outcome, [stop] if stop is not None else [])
             raise _ERRORS.get(outcome.error_type, ProviderError)(outcome.error)
         return outcome.model_copy(update={"cache_status": "replay", "latency_ms": 0.0, "call_id": ctx.call_id})
