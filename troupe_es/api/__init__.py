@@ -169,6 +169,7 @@ class Simulation:
         self.store = store
         self.bus = bus
         self._gateway = gateway
+        self.outcome: Any = None  # how a resumed scenario run ended (see :meth:`resume`)
 
     @classmethod
     def open(cls, store: str | EventStore = "sqlite:///troupe.db", *, llm: str = "mock",
@@ -186,6 +187,35 @@ class Simulation:
         bus.handle(StartRun(scenario_name=name, scenario={"kind": "notebook"}, seed=seed,
                             settings={"llm": llm, "model": model, "parallel": parallel}))
         return cls(store_obj, bus, gateway)
+
+    @classmethod
+    def resume(cls, run_id: str, store: str | EventStore = "sqlite:///troupe.db", *, llm: str | None = None,
+               model: str | None = None, base_url: str | None = None, cache: bool = True,
+               parallel: int = 1, budget: dict[str, float] | None = None, force: bool = False) -> "Simulation":
+        """Continue a run that died, failed, was interrupted or spent its budget, as the same run.
+
+        A scenario run plays the rest of its script (finished turns are never played again; calls
+        already paid for come from the cache); the returned simulation can be driven further.
+        ``llm`` and ``base_url`` default to those the run was recorded with; ``budget``
+        (``{"tokens": N, "cost_usd": X}``) counts what the run spent before."""
+        from troupe_es.api.resume import check_resumable, resume_on, runtime_settings, stopped_run
+        from troupe_es.liveness import writer_identity
+
+        store_obj = open_store(store) if isinstance(store, str) else store
+        run = stopped_run(store_obj, store_obj.resolve_run(run_id))
+        check_resumable(run, force=force)
+        llm = llm or str(run.writer.get("llm") or "mock")
+        base_url = base_url or run.writer.get("base_url")
+        settings = runtime_settings(run, model=model, parallel=parallel)
+        gateway = make_gateway(store_obj, llm=llm, model=settings.model, base_url=base_url, cache=cache,
+                               budget=budget or run.plan.budget, max_concurrency=max(parallel, 8),
+                               budget_spent=(run.spent_tokens, run.spent_cost_usd))
+        run_settings = {"llm": llm, "model": settings.model, "base_url": base_url, "parallel": parallel,
+                        **writer_identity()}
+        outcome, bus = resume_on(store_obj, run, gateway=gateway, settings=settings, run_settings=run_settings)
+        sim = cls(store_obj, bus, gateway)
+        sim.outcome = outcome
+        return sim
 
     @property
     def run_id(self) -> str:
