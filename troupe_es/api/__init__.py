@@ -198,7 +198,7 @@ class Simulation:
         already paid for come from the cache); the returned simulation can be driven further.
         ``llm`` and ``base_url`` default to those the run was recorded with; ``budget``
         (``{"tokens": N, "cost_usd": X}``) counts what the run spent before."""
-        from troupe_es.api.resume import check_resumable, resume_on, runtime_settings, stopped_run
+        from troupe_es.api.resume import check_resumable, resume_on, runtime_settings, spending, stopped_run
         from troupe_es.liveness import writer_identity
 
         store_obj = open_store(store) if isinstance(store, str) else store
@@ -207,9 +207,10 @@ class Simulation:
         llm = llm or str(run.writer.get("llm") or "mock")
         base_url = base_url or run.writer.get("base_url")
         settings = runtime_settings(run, model=model, parallel=parallel)
+        budget = budget or run.plan.budget
         gateway = make_gateway(store_obj, llm=llm, model=settings.model, base_url=base_url, cache=cache,
-                               budget=budget or run.plan.budget, max_concurrency=max(parallel, 8),
-                               budget_spent=(run.spent_tokens, run.spent_cost_usd))
+                               budget=budget, max_concurrency=max(parallel, 8),
+                               budget_spent=spending(store_obj, run.run_id) if budget else (0, 0.0))
         run_settings = {"llm": llm, "model": settings.model, "base_url": base_url, "parallel": parallel,
                         **writer_identity()}
         outcome, bus = resume_on(store_obj, run, gateway=gateway, settings=settings, run_settings=run_settings)

@@ -31,7 +31,7 @@ def resume(cli: CliContext, ctx: click.Context, run: str, force: bool, stale_aft
     replays verified like any other.
     Prints the run id alone on the last line; exit codes as for `troupe-es run`.
     """
-    from troupe_es.api.resume import check_resumable, resume_on, runtime_settings, stopped_run
+    from troupe_es.api.resume import check_resumable, resume_on, runtime_settings, spending, stopped_run
     from troupe_es.cli.progress import RunProgress
     from troupe_es.cli.run_cmd import _show_progress, make_run_gateway, report, run_settings
     from troupe_es.cli.signals import interruptible
@@ -48,7 +48,7 @@ def resume(cli: CliContext, ctx: click.Context, run: str, force: bool, stale_aft
     check_resumable(stopped, force=force, stale_after=DEFAULT_STALE_AFTER if stale_after is None else stale_after)
     settings = runtime_settings(stopped, model=options.get("model"), parallel=options["parallel"])
     gateway = make_run_gateway(cli, options, model=settings.model, plan_budget=stopped.plan.budget,
-                               spent=(stopped.spent_tokens, stopped.spent_cost_usd))
+                               spent=spending(store, run_id) if _has_budget(stopped, options) else (0, 0.0))
     progress = RunProgress(total_steps=steps_in(stopped.plan.script), enabled=_show_progress(options))
     try:
         with interruptible(), progress:
@@ -57,3 +57,7 @@ def resume(cli: CliContext, ctx: click.Context, run: str, force: bool, stale_aft
     finally:
         gateway.close()
     report(outcome, bus, progress, stopped.plan.name, options)
+
+
+def _has_budget(stopped, options: dict) -> bool:  # noqa: ANN001
+    return bool(stopped.plan.budget or options.get("budget_tokens") or options.get("budget_cost"))
