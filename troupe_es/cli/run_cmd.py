@@ -22,6 +22,8 @@ def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
                      help="Reuse any recorded completion with the same request key (zero network)."),
         click.option("--parallel", type=click.IntRange(1, 64), default=1, show_default=True,
                      help="Agents acting concurrently within a step (same results as sequential)."),
+        click.option("--call-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="SECONDS",
+                     help="Give up on one LLM call after this long, every retry included (default: 120)."),
         click.option("--budget-tokens", type=click.IntRange(1), default=None,
                      help="Stop the run cleanly before it spends more tokens than this."),
         click.option("--budget-cost", type=click.FloatRange(0, min_open=True), default=None,
@@ -73,7 +75,7 @@ def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inher
         budget["cost_usd"] = options["budget_cost"]
     gateway = make_gateway(store, llm=options["llm"], model=model, base_url=options.get("base_url"),
                            cache=options["cache"], budget=budget or None,
-                           max_concurrency=max(8, options["parallel"]))
+                           max_concurrency=max(8, options["parallel"]), call_deadline_s=options.get("call_deadline"))
     settings = RuntimeSettings(model=model, llm_parameters=plan.llm_parameters, parallel=options["parallel"],
                                max_actions=plan.max_actions, interventions=plan.interventions)
     run_id = new_run_id(store, plan.name)
@@ -81,7 +83,7 @@ def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inher
     progress = RunProgress(total_steps=steps_in(plan.script), enabled=not quiet and sys.stderr.isatty())
     bus = make_bus(store, run_id, gateway=gateway, settings=settings, observers=[progress])
     run_settings = {"llm": options["llm"], "model": model, "cache": options["cache"],
-                    "parallel": options["parallel"], "store": store.url}
+                    "parallel": options["parallel"], "store": store.url, "call_deadline_s": options.get("call_deadline")}
     try:
         with progress:
             outcome = execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings)
