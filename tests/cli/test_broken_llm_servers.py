@@ -32,9 +32,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_against(tmp_path, base_url: str, *options: str) -> tuple[Result, str]:
+def run_against(tmp_path, base_url: str, *options: str, text: str = SCENARIO) -> tuple[Result, str]:
     scenario = tmp_path / "one.yaml"
-    scenario.write_text(SCENARIO, encoding="utf-8")
+    scenario.write_text(text, encoding="utf-8")
     url = f"sqlite:///{tmp_path}/runs.db"
     result = troupe("run", str(scenario), "--llm", "openai", "--base-url", base_url, "-q", *options, store=url,
                     env={"OPENAI_API_KEY": "sk-broken-server-test"})
@@ -85,14 +85,19 @@ def test_a_hung_server_fails_the_run_at_the_call_deadline(tmp_path):
     assert started["settings"]["call_deadline_s"] == 1.0
 
 
-def test_a_closed_port_fails_the_run_after_three_connection_attempts(tmp_path):
+def test_a_closed_port_fails_the_run_after_three_connection_attempts_per_call(tmp_path):
     port = _free_port()
-    result, url = run_against(tmp_path, f"http://127.0.0.1:{port}/v1")
+    two = SCENARIO.replace("  - {name: Ana", "  - {name: Bo, age: 30}\n  - {name: Ana")
+    result, url = run_against(tmp_path, f"http://127.0.0.1:{port}/v1", text=two)
     run_id = assert_one_clean_line(result)
     assert f"failed after 3 attempt(s): cannot connect to 127.0.0.1:{port}; gave up: no connection in 3 attempts" \
         in result.err
-    [failed] = events(url, run_id, "LLMCallFailed")
-    assert failed["attempts"] == 3 and {a["status_code"] for a in failed["attempt_errors"]} == {None}
+    failed = events(url, run_id, "LLMCallFailed")
+    assert len(failed) == 2  # every agent of the step had its turn, each call failed fast
+    for call in failed:
+        assert call["attempts"] == 3 and {a["status_code"] for a in call["attempt_errors"]} == {None}
+    [started] = events(url, run_id, "RunStarted")
+    assert started["settings"]["call_deadline_s"] == 120  # the default deadline, recorded
 
 
 def test_mock_llm_serve_hostile_options():

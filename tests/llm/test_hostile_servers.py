@@ -195,6 +195,18 @@ def test_retry_decisions():
     assert policy.attempt_timeout(1, 2.5) == 1 and policy.attempt_timeout(60, -1) == 0
 
 
+def test_snippets_are_short_single_lines_without_the_key():
+    from troupe_es.llm.answers import SNIPPET_CHARS, snippet
+
+    body = ("<html>\n  <body>" + "Bad gateway " * 100 + f"key={API_KEY}</body></html>").encode()
+    short = snippet(body, API_KEY)
+    assert len(short) == SNIPPET_CHARS == 160 and "\n" not in short and short.endswith("…")
+    assert short.startswith("<html> <body>Bad gateway")
+    assert snippet(f"echo {API_KEY}".encode(), API_KEY) == "echo [redacted]"
+    assert "sk-" not in snippet(("x " * 75 + API_KEY).encode(), API_KEY)  # blanked before it is cut
+    assert snippet(b"\xff\xfe broken utf-8") == "\ufffd\ufffd broken utf-8"
+
+
 def test_the_mock_server_never_echoes_the_api_key():
     headers = {"Authorization": f"Bearer {API_KEY}", "api-key": API_KEY}
     chat = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}

@@ -83,7 +83,7 @@ def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inher
     progress = RunProgress(total_steps=steps_in(plan.script), enabled=not quiet and sys.stderr.isatty())
     bus = make_bus(store, run_id, gateway=gateway, settings=settings, observers=[progress])
     run_settings = {"llm": options["llm"], "model": model, "cache": options["cache"],
-                    "parallel": options["parallel"], "store": store.url, "call_deadline_s": options.get("call_deadline")}
+                    "parallel": options["parallel"], "store": store.url, "call_deadline_s": gateway.retry.deadline_s}
     try:
         with progress:
             outcome = execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings)

@@ -23,7 +23,7 @@ SNIPPET_CHARS = 160
 
 def snippet(body: bytes, secret: str | None = None) -> str:
     """The start of ``body`` on one line (at most :data:`SNIPPET_CHARS`), ``secret`` blanked."""
-    text = " ".join(body[: SNIPPET_CHARS * 4].decode("utf-8", errors="replace").split())
+    text = " ".join(body[:65536].decode("utf-8", errors="replace").split())  # blank before cutting
     if secret:
         text = text.replace(secret, "[redacted]")
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
