@@ -21,7 +21,12 @@ class ProviderResponse:
 
 class Provider(Protocol):
     """A model backend. ``complete`` raises :class:`~troupe_es.errors.ProviderHTTPError` (with
-    ``transient`` set for 429/5xx/timeouts/connection errors) on failure."""
+    ``transient`` set for 429/5xx/timeouts/connection errors) on failure.
+
+    Optional attributes the gateway honours: ``identity`` (a dict, kind and endpoint, never a
+    secret; default: derived by :func:`troupe_es.llm.identity.provider_identity` from ``name``
+    and ``base_url``) and ``prices`` (a :class:`~troupe_es.llm.prices.PriceTable`; the mock's
+    is free)."""
 
     name: str
 
