@@ -3,7 +3,8 @@
 Before a call, the gateway reserves its estimated size (prompt characters / 4, plus the call's
 ``max_tokens`` or the largest output seen so far, at least 256) and, when the model's price is
 known, its estimated cost; afterwards it settles the reservation with what the call really used.
-Concurrent calls therefore cannot overspend together.
+A call is admitted only if what was spent, every reservation in flight and its own estimate fit,
+so concurrent calls cannot overspend together (only by what calls use beyond their estimates).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class Budget:
         with self._lock:
             if self.tokens is not None and self.used_tokens + self.reserved_tokens + need.tokens > self.tokens:
                 return Reservation(), ("tokens", float(self.tokens), float(self.used_tokens))
-            if self.cost_usd is not None and self.used_cost_usd + self.reserved_cost_usd + need.cost_usd > self.cost_usd:
+            cost = self.used_cost_usd + self.reserved_cost_usd + need.cost_usd
+            if self.cost_usd is not None and cost > self.cost_usd:
                 return Reservation(), ("cost_usd", float(self.cost_usd), self.used_cost_usd)
             self.reserved_tokens += need.tokens
             self.reserved_cost_usd += need.cost_usd
