@@ -42,12 +42,15 @@ STIMULUS_KINDS = ("listen", "see", "think", "internalize_goal", "socialize")
 
 
 def start_run(cmd: StartRun, bus: "MessageBus") -> list["Recorded"]:
+    """Record ``RunStarted`` with the identity of the provider the run's gateway keys its calls
+    with (in a replay, the identity the replayed run recorded)."""
     if bus.state.status != "new":
         raise SimulationError(f"run {bus.run_id} has already started")
     return bus.record([bus.new("run", RunStarted(
         scenario_name=cmd.scenario_name, scenario=cmd.scenario, seed=cmd.seed,
         package_version=__version__, sim_start=cmd.sim_start, parent_run_id=cmd.parent_run_id,
-        fork_position=cmd.fork_position, settings=cmd.settings), sim_time=cmd.sim_start)])
+        fork_position=cmd.fork_position, llm_provider=getattr(bus.gateway, "identity", None),
+        settings=cmd.settings), sim_time=cmd.sim_start)])
 
 
 def define_persona(cmd: DefinePersona, bus: "MessageBus") -> list["Recorded"]:

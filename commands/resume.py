@@ -174,8 +174,9 @@ def resume_run(cmd: ResumeRun, bus: "MessageBus") -> list["Recorded"]:
     """Record that the run continues (its status becomes ``running`` again)."""
     if bus.state.status == "completed":
         raise SimulationError(f"run {bus.run_id} completed: there is nothing to resume")
-    return bus.record([bus.new("run", RunResumed(events_before=cmd.events_before,
-                                                 previous_status=cmd.previous_status, settings=cmd.settings))])
+    return bus.record([bus.new("run", RunResumed(
+        events_before=cmd.events_before, llm_provider=getattr(bus.gateway, "identity", None),
+        previous_status=cmd.previous_status, settings=cmd.settings))])
 
 
 def interrupt_run(cmd: InterruptRun, bus: "MessageBus") -> list["Recorded"]:

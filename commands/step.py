@@ -172,13 +172,18 @@ def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
     recorded: list[Recorded] = []
     actions: list[Recorded] = []
     w = snapshot.worlds[world]
-    for outcome in outcomes:
+    for index, outcome in enumerate(outcomes):
         batch = list(outcome.events)
         if outcome.output is not None:
             agent = snapshot.agents[outcome.agent]
             cause = completion_id(outcome.events)
-            for event in decide_turn(agent, outcome.output, reachable=w.accessible_to(agent.name),
-                                     members=w.members, max_actions=max_actions):
+            try:
+                decided = decide_turn(agent, outcome.output, reachable=w.accessible_to(agent.name),
+                                      members=w.members, max_actions=max_actions)
+            except Exception:  # a bug: the step's paid calls reach the log (and its replay) before it surfaces
+                bus.record(batch + [ev for later in outcomes[index + 1:] for ev in later.events])
+                raise
+            for event in decided:
                 batch.append(bus.new(f"agent/{agent.name}", event, world=world, causation_id=cause))
         records = bus.record(batch)
         recorded += records

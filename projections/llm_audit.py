@@ -3,6 +3,11 @@
 Column names follow the OpenTelemetry GenAI conventions where one exists
 (``gen_ai.request.model``, ``gen_ai.usage.input_tokens``, ...). Pure LazyFrame functions over
 :func:`projections.analytics.events_frame`; :func:`usage_by_run` sums a whole store per run.
+
+Tokens and cost count what a run paid: completions it made itself (cache misses) and calls that
+failed after being answered (invalid output retried, then given up). ``cost_usd`` is what the
+provider charges (the mock LLM nothing); ``estimated_cost_usd`` is what the same tokens cost at
+the price table's list prices, shown apart so a demo never suggests money was spent.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from troupe_es.llm.prices import PriceTable
 from troupe_es.projections.analytics import events_frame
 from troupe_es.store.base import EventStore
 
@@ -51,26 +57,46 @@ def calls(lf: "pl.LazyFrame") -> "pl.LazyFrame":
         _f("cost_usd").cast(pl.Float64, strict=False).alias("cost_usd"),
         _f("error").alias("error"))
     joined = requested.join(outcome, on=["run_id", "request_event_id"], how="left")
-    return joined.with_columns(pl.col("status").fill_null("unanswered")).drop("request_event_id") \
-        .sort("requested_position")
+    return estimated_cost(joined.with_columns(pl.col("status").fill_null("unanswered"))
+                          .drop("request_event_id").sort("requested_position"))
+
+
+def estimated_cost(call_rows: "pl.LazyFrame", prices: PriceTable | None = None) -> "pl.LazyFrame":
+    """Adds ``estimated_cost_usd``: each call's tokens at the list prices of ``prices`` (default:
+    :class:`PriceTable`), whatever its provider charged; null for models without a price."""
+    import polars as pl
+
+    table = prices or PriceTable()
+
+    def price(batch: "pl.Series") -> "pl.Series":
+        return pl.Series([None if r["model"] is None else table.cost(r["model"], r["in"] or 0, r["out"] or 0)
+                          for r in batch.to_list()], dtype=pl.Float64)
+
+    usage = pl.struct(model=pl.col("gen_ai.request.model"), **{"in": pl.col("gen_ai.usage.input_tokens")},
+                      out=pl.col("gen_ai.usage.output_tokens"))
+    return call_rows.with_columns(usage.map_batches(price, return_dtype=pl.Float64).alias("estimated_cost_usd"))
 
 
 def totals(call_rows: "pl.LazyFrame") -> "pl.LazyFrame":
-    """One row: calls, cache hits/misses, failures, tokens and cost paid, cost saved, p50/p95 latency."""
+    """One row: calls, cache hits/misses, failures, tokens and cost paid (failed calls' paid
+    attempts included), their list-price estimate, cost saved, p50/p95 latency."""
     import polars as pl
 
     paid = pl.col("cache_status") == "miss"
+    charged = paid | (pl.col("status") == "failed")
+    hit = pl.col("cache_status").is_in(["hit", "replay", "semantic"])
     return call_rows.select(
         pl.len().alias("calls"),
-        (pl.col("cache_status").is_in(["hit", "replay", "semantic"])).sum().alias("cache_hits"),
+        hit.sum().alias("cache_hits"),
         paid.sum().alias("cache_misses"),
         (pl.col("status") == "failed").sum().alias("failures"),
         (pl.col("status") == "unanswered").sum().alias("unanswered"),
         pl.col("attempts").fill_null(0).sum().alias("attempts"),
-        pl.when(paid).then(pl.col("gen_ai.usage.input_tokens")).otherwise(0).sum().alias("input_tokens"),
-        pl.when(paid).then(pl.col("gen_ai.usage.output_tokens")).otherwise(0).sum().alias("output_tokens"),
-        pl.when(paid).then(pl.col("cost_usd")).otherwise(0.0).sum().alias("cost_usd"),
-        pl.when(~paid).then(pl.col("cost_usd")).otherwise(0.0).sum().alias("cost_saved_usd"),
+        pl.when(charged).then(pl.col("gen_ai.usage.input_tokens")).otherwise(0).sum().alias("input_tokens"),
+        pl.when(charged).then(pl.col("gen_ai.usage.output_tokens")).otherwise(0).sum().alias("output_tokens"),
+        pl.when(charged).then(pl.col("cost_usd")).otherwise(0.0).sum().alias("cost_usd"),
+        pl.when(charged).then(pl.col("estimated_cost_usd")).otherwise(0.0).sum().alias("estimated_cost_usd"),
+        pl.when(hit).then(pl.col("cost_usd")).otherwise(0.0).sum().alias("cost_saved_usd"),
         pl.when(paid).then(pl.col("latency_ms")).otherwise(None).quantile(0.5).alias("p50_latency_ms"),
         pl.when(paid).then(pl.col("latency_ms")).otherwise(None).quantile(0.95).alias("p95_latency_ms"),
     )
@@ -105,12 +131,14 @@ class Usage:
 
 
 def usage(outcomes: "pl.LazyFrame") -> "pl.LazyFrame":
-    """Per-run usage from the log's ``LLMCallCompleted`` / ``LLMCallFailed`` rows: one row per run."""
+    """Per-run usage from the log's ``LLMCallCompleted`` / ``LLMCallFailed`` rows: one row per run
+    (a failed call's paid attempts count as paid)."""
     import polars as pl
 
     status = _f("cache_status")
-    paid = (pl.col("type") == "LLMCallCompleted") & (status.is_null() | (status == "miss"))
-    hit = (pl.col("type") == "LLMCallCompleted") & ~paid
+    completed = pl.col("type") == "LLMCallCompleted"
+    hit = completed & status.is_not_null() & (status != "miss")
+    paid = ~hit
     ints = {name: _f(name).cast(pl.Int64, strict=False).fill_null(0) for name in ("input_tokens", "output_tokens")}
     cost = _f("cost_usd").cast(pl.Float64, strict=False).fill_null(0.0)
     return outcomes.filter(pl.col("type").is_in(["LLMCallCompleted", "LLMCallFailed"])).group_by("run_id").agg(

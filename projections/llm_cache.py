@@ -7,6 +7,9 @@ log when the cache is opened; completions made through this cache afterwards are
 the LRU directly, so a miss costs one indexed lookup (plus a catch-up from the log once entries
 have been evicted from the LRU since the last one).
 Delivering an event twice changes nothing: the first completion of a key wins.
+
+Look-ups run in parallel: the lock guards only the LRU and the counters, never a query. That is
+safe because the log is append-only, so the index only ever grows: a key found stays found.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from typing import Protocol
 
 from troupe_es.events import LLMCallCompleted
 from troupe_es.llm.cache import CacheStats
@@ -21,6 +25,18 @@ from troupe_es.store.base import EventStore
 from troupe_es.store.rows import decode_row
 
 NAME = "llm_cache"
+
+
+class KeyIndex(Protocol):
+    """Request key → position of its first completion, with the position indexed up to."""
+
+    checkpoint: int
+
+    def add(self, pairs: list[tuple[str, int]], checkpoint: int) -> None: ...
+
+    def find(self, key: str) -> int | None: ...
+
+    def reset(self) -> None: ...
 
 
 class _DictIndex:
@@ -97,36 +113,44 @@ class LLMCacheProjection:
 
     name = NAME
 
-    def __init__(self, store: EventStore, *, max_size: int = 10_000) -> None:
+    def __init__(self, store: EventStore, *, max_size: int = 10_000, index: KeyIndex | None = None) -> None:
         self.store = store
         self.max_size = max_size
         self.stats = CacheStats()
         self._lru: OrderedDict[str, LLMCallCompleted] = OrderedDict()
-        self._lock = threading.Lock()
-        self._index = _SqlIndex(store) if hasattr(store, "engine") else _DictIndex()
+        self._lock = threading.Lock()  # the LRU and the counters: held for no I/O
+        self._catching_up = threading.Lock()  # one catch-up (index writer) at a time
+        if index is None:
+            index = _SqlIndex(store) if hasattr(store, "engine") else _DictIndex()
+        self._index = index
         self._stale = False  # entries left the LRU that the index may not have yet
         self.catch_up()  # once: completions recorded from now on by this process arrive through put()
 
     def catch_up(self) -> int:
         """Index completions recorded since the checkpoint; returns how many rows were read."""
-        pairs: list[tuple[str, int]] = []
-        start = self._index.checkpoint
-        upto = self.store.last_position()
-        if upto <= start:
-            return 0
-        for row in self.store.iter_rows(types=["LLMCallCompleted"], from_position=start + 1,
-                                        until_position=upto, batch_size=5000):
-            pairs.append((json.loads(row.payload)["request_key"], row.position))
-        self._index.add(pairs, upto)
-        self._stale = False
-        return len(pairs)
+        with self._catching_up:
+            with self._lock:
+                evictions = self.stats.evictions
+            pairs: list[tuple[str, int]] = []
+            start = self._index.checkpoint
+            upto = self.store.last_position()
+            if upto > start:
+                for row in self.store.iter_rows(types=["LLMCallCompleted"], from_position=start + 1,
+                                                until_position=upto, batch_size=5000):
+                    pairs.append((json.loads(row.payload)["request_key"], row.position))
+                self._index.add(pairs, upto)
+            with self._lock:
+                if self.stats.evictions == evictions:  # nothing left the LRU meanwhile
+                    self._stale = False
+            return len(pairs)
 
     def rebuild(self) -> int:
         """Reset and re-index the whole log."""
-        with self._lock:
+        with self._catching_up:
             self._index.reset()
+        with self._lock:
             self._lru.clear()
-            return self.catch_up()
+        return self.catch_up()
 
     def get(self, key: str) -> LLMCallCompleted | None:
         with self._lock:
@@ -135,19 +159,23 @@ class LLMCacheProjection:
                 self._lru.move_to_end(key)
                 self.stats.hits += 1
                 return hit
+            stale = self._stale
+        position = self._index.find(key)  # no lock held: concurrent look-ups overlap
+        if position is None and stale:
+            self.catch_up()
             position = self._index.find(key)
-            if position is None and self._stale:
-                self.catch_up()
-                position = self._index.find(key)
-            if position is None:
-                self.stats.misses += 1
-                return None
+        completion = None
+        if position is not None:
             row = next(self.store.iter_rows(from_position=position, until_position=position))
             completion = decode_row(row).event
             assert isinstance(completion, LLMCallCompleted)
+        with self._lock:
+            if completion is None:
+                self.stats.misses += 1
+                return None
             self._remember(key, completion)
             self.stats.hits += 1
-            return completion
+        return completion
 
     def put(self, key: str, completion: LLMCallCompleted) -> None:
         with self._lock:

@@ -73,14 +73,20 @@ def _evolve(state: dict[str, RunRow], rec: Recorded) -> dict[str, RunRow]:
             output_tokens=row.output_tokens + (e.output_tokens if paid else 0),
             cost_usd=row.cost_usd + ((e.cost_usd or 0.0) if paid else 0.0),
             unknown_cost_calls=row.unknown_cost_calls + (1 if paid and e.cost_usd is None else 0))
-    elif kind == "LLMCallFailed":
-        row = replace(row, llm_calls=row.llm_calls + 1, llm_failures=row.llm_failures + 1)
+    elif kind == "LLMCallFailed":  # its answered attempts were paid
+        paid = bool(e.input_tokens or e.output_tokens)
+        row = replace(
+            row, llm_calls=row.llm_calls + 1, llm_failures=row.llm_failures + 1,
+            input_tokens=row.input_tokens + e.input_tokens, output_tokens=row.output_tokens + e.output_tokens,
+            cost_usd=row.cost_usd + (e.cost_usd or 0.0),
+            unknown_cost_calls=row.unknown_cost_calls + (1 if paid and e.cost_usd is None else 0))
     state[rec.run_id] = row
     return state
 
 
 RUNS = Fold("runs", dict, _evolve, RUN_EVENT_TYPES,
-            "One row per run: scenario, status, lineage, LLM calls, tokens actually paid, cost.")
+            "One row per run: scenario, status, lineage, LLM calls, tokens actually paid (failed calls' "
+            "answered attempts included), cost (0 for the mock LLM).")
 
 
 def run_rows(store: EventStore, *, stale_after: float = DEFAULT_STALE_AFTER) -> list[RunRow]:

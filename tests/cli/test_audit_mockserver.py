@@ -26,7 +26,7 @@ def test_audit_formats_and_cache_totals(tmp_path):
     assert table.code == 0 and "Lisa Carter" in table.out and "total: 9 calls, 0 cache hits, 9 misses, 0 evictions" in table.out
     cached = json.loads(troupe("audit", second, "--format", "json", store=url).out)
     assert cached["totals"]["cache_hits"] == 9 and cached["totals"]["cost_usd"] == 0
-    assert cached["totals"]["cost_saved_usd"] > 0
+    assert cached["totals"]["cost_saved_usd"] == 0  # the mock LLM charges nothing, so its cache saves nothing
     row = cached["calls"][0]
     for key in ("gen_ai.request.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "latency_ms",
                 "attempts", "cache_status", "cost_usd", "request_key", "agent", "step", "time"):

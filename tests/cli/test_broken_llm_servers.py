@@ -90,7 +90,7 @@ def test_a_closed_port_fails_the_run_after_three_connection_attempts_per_call(tm
     two = SCENARIO.replace("  - {name: Ana", "  - {name: Bo, age: 30}\n  - {name: Ana")
     result, url = run_against(tmp_path, f"http://127.0.0.1:{port}/v1", text=two)
     run_id = assert_one_clean_line(result)
-    assert f"failed after 3 attempt(s): cannot connect to 127.0.0.1:{port}; gave up: no connection in 3 attempts" \
+    assert f"Bo/step-0/turn-0 failed: cannot connect to 127.0.0.1:{port}; gave up: no connection in 3 attempts" \
         in result.err
     failed = events(url, run_id, "LLMCallFailed")
     assert len(failed) == 2  # every agent of the step had its turn, each call failed fast

@@ -64,7 +64,7 @@ def test_injected_429_and_500_are_retried_and_audited(sqlite_url):
 def test_malformed_output_is_retried_with_feedback_then_recorded_as_failure(store):
     with serve_in_thread(malformed_rate=1.0) as srv:
         gateway = openai_gateway(store, srv.base_url, retry=RetryPolicy(max_output_retries=2))
-        with pytest.raises(InvalidOutputError, match="stayed invalid after 3 attempt"):
+        with pytest.raises(InvalidOutputError, match="^openai call call-0 failed: invalid structured output: "):
             gateway.chat(ask("Rate this cereal"), ctx(), output_model=Verdict)
         assert srv.counters.chat == 3
         failed = [e.event for e in store.read(run_id="r1")][-1]
@@ -77,10 +77,11 @@ def test_timeouts_are_retried_then_fail_cleanly(store):
     with serve_in_thread(latency_ms=1500) as srv:
         gateway = openai_gateway(store, srv.base_url, timeout_s=0.2,
                                  retry=RetryPolicy(max_attempts=2, base_delay_s=0.01))
-        with pytest.raises(ProviderError, match="after 2 attempt"):
+        with pytest.raises(ProviderError, match="^openai call call-0 failed: "):
             gateway.chat(ask("slow"), ctx())
         failed = [e.event for e in store.read(run_id="r1")][-1]
         assert failed.type == "LLMCallFailed" and "timed out" in failed.attempt_errors[0].error
+        assert failed.attempts == 2
         gateway.close()
 
 
@@ -114,7 +115,7 @@ def test_replay_answers_from_the_log_without_a_provider_and_hashes_match(store, 
     live.chat(ask("one"), ctx(0), output_model=Verdict)
     live.chat(ask("two"), ctx(1), output_model=Verdict)
     live.close()
-    replay = LLMGateway(store, None, mode="replay", replay_of="r1")
+    replay = LLMGateway(store, None, mode="replay", replay_of="r1", identity=live.identity)  # no RunStarted here
     produced = []
     again = replay.chat(ask("two"), ctx(1), output_model=Verdict, record=produced.extend)
     replay.chat(ask("one"), ctx(0), output_model=Verdict, record=produced.extend)  # order does not matter

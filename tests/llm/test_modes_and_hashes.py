@@ -60,7 +60,7 @@ def test_live_cached_and_replayed_runs_share_content_hashes(store, server):
     assert server.request_count == sent  # zero HTTP requests
     assert [r.cache_status for r in second[:2]] == ["hit", "hit"] and cached.stats.hits == 3
 
-    replay = LLMGateway(store, None, mode="replay", replay_of="live")
+    replay = LLMGateway(store, None, mode="replay", replay_of="live", identity=live.identity)  # no RunStarted
     third = session(replay, "replayed")
     assert [r.cache_status for r in third[:2]] == ["replay", "replay"]
     assert first[0].parsed == second[0].parsed == third[0].parsed and first[2] == second[2] == third[2]
@@ -89,7 +89,7 @@ def test_embeddings_through_the_sdk_are_normalised_and_deterministic(store, serv
 def test_failed_embeddings_are_retried_then_recorded(store):
     with serve_in_thread(error_rate=1.0, error_kinds=("503",)) as srv:
         gateway = openai_gateway(store, srv.base_url, retry=RetryPolicy(max_attempts=3, base_delay_s=0.001))
-        with pytest.raises(ProviderError, match="embedding call turn-0 failed after 3 attempt"):
+        with pytest.raises(ProviderError, match="^openai call turn-0 failed: HTTP 503$"):
             gateway.embed(["anything"], ctx("f", 0))
         assert srv.counters.embeddings == 3
         requested, failed = [r.event for r in store.read(run_id="f")]
@@ -143,7 +143,7 @@ def test_replay_reproduces_a_recorded_failure_and_diffs_divergent_calls(store):
         with pytest.raises(InvalidOutputError):
             live.chat(ask("Rate the box"), ctx("bad", 0), output_model=Opinion)
         live.close()
-    replay = LLMGateway(store, None, mode="replay", replay_of="bad")
+    replay = LLMGateway(store, None, mode="replay", replay_of="bad", identity=live.identity)
     with pytest.raises(InvalidOutputError, match="invalid structured output"):
         replay.chat(ask("Rate the box"), ctx("bad-replay", 0), output_model=Opinion)
     assert hashes(store, "bad-replay") == hashes(store, "bad")
@@ -165,27 +165,3 @@ def test_cache_projection_and_fallback_cache_agree(store):
     b = fallback.chat(ask("shared"), ctx("z", 0))
     assert a.cache_status == b.cache_status == "hit" and a.text == b.text and provider.calls == 1
     assert projection.stats.hits == fallback.stats.hits == 1
-
-
-def test_a_cost_budget_is_never_overspent_by_concurrent_calls(store):
-    from troupe_es.errors import BudgetExceededError
-    from troupe_es.llm import Budget
-
-    budget = Budget(cost_usd=0.004)
-    gateway = LLMGateway(store, MockProvider(latency_ms=2), mode="live", budget=budget, max_concurrency=8)
-    request = [ask(f"price question {i}").model_copy(update={"model": "gpt-4o"}) for i in range(40)]
-
-    def call(i: int) -> str:
-        try:
-            return gateway.chat(request[i], ctx("budget", i)).cache_status
-        except BudgetExceededError:
-            return "stopped"
-
-    with ThreadPoolExecutor(8) as pool:
-        outcomes = list(pool.map(call, range(40)))
-    assert "miss" in outcomes and "stopped" in outcomes
-    spent = sum(r.event.cost_usd for r in store.read(run_id="budget", types=["LLMCallCompleted"]))
-    assert spent <= 0.004 and spent == pytest.approx(budget.used_cost_usd)
-    assert budget.reserved_cost_usd == pytest.approx(0) and budget.reserved_tokens == 0
-    stops = [r.event for r in store.read(run_id="budget", types=["BudgetExceeded"])]
-    assert len(stops) == outcomes.count("stopped") and stops[0].limit == "cost_usd"

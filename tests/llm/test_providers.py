@@ -63,7 +63,7 @@ def test_client_errors_are_not_retried_and_never_show_the_key(store):
         gateway = openai_gateway(store, srv.base_url)
         with pytest.raises(ProviderError) as caught:
             gateway.chat(HELLO, ctx())
-        assert srv.counters.chat == 1 and "after 1 attempt(s): HTTP 401" in str(caught.value)
+        assert srv.counters.chat == 1 and str(caught.value) == "openai call c0 failed: HTTP 401"
         assert API_KEY not in str(caught.value)
         failed = list(store.read(run_id="p"))[-1].event
         assert failed.attempt_errors[0].status_code == 401 and API_KEY not in failed.model_dump_json()

@@ -94,7 +94,8 @@ def test_second_identical_run_sends_zero_http_requests_and_llm_failure_mid_run_k
     for p in (ROOT / "examples" / "personas").iterdir():
         (tmp_path / "personas").mkdir(exist_ok=True)
         (tmp_path / "personas" / p.name).write_text(p.read_text())
-    with serve_in_thread(malformed_rate=1.0) as broken:
+    # the same endpoint (the endpoint is part of the request key), now answering malformed JSON
+    with serve_in_thread(port=srv.port, malformed_rate=1.0) as broken:
         res = troupe("run", str(longer), "--llm", "openai", "--base-url", broken.base_url, store=url, env=env)
         assert broken.counters.chat == 3 * 3  # only the new 4th step reaches the server: 3 agents x 3 attempts
     assert res.code == 1 and "failed" in res.err and "invalid" in res.err and "Traceback" not in res.err

@@ -210,13 +210,16 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
         fork = ForkPoint(started.parent_run_id, started.fork_position)
         inherit = inheritor(store, started.parent_run_id, started.fork_position)
     divergence = None
+    crash = None
     t0 = time.perf_counter()
     try:
         begin = 0
         for number, (end, copied) in enumerate(_segments(original)):
             halt_at = min(end, limit)
             if begin < len(original):
-                gateway.replay_segment(original[begin].position - 1, _provider_of(original[begin:end]))
+                first = original[begin]
+                identity = json.loads(first.payload).get("llm_provider") if first.type == "RunResumed" else None
+                gateway.replay_segment(first.position - 1, _provider_of(original[begin:end]), identity)
             if produced < halt_at:
                 try:
                     if number == 0:
@@ -238,14 +241,18 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
             begin = end + (copied is not None)
     except ReplayDivergenceError as exc:
         divergence = " ".join(str(exc).split())
+    except Exception as exc:  # noqa: BLE001 - an internal error, recorded as RunFailed like the original's
+        crash = f"the replay raised {type(exc).__name__}: {' '.join(str(exc).split())}"
     finally:
         gateway.close()
     seconds = time.perf_counter() - t0
     replayed = list(scratch.iter_rows(run_id=run_id))[:limit]
     report = ReplayReport(run_id, len(replayed), llm_calls, seconds, _original_seconds(store, run_id),
                           verified=verify, divergence=divergence)
-    if verify or divergence:
+    if verify or divergence or crash:
         report.difference = compare(original, replayed)
+    if crash and report.difference is not None:  # the original run did not fail that way
+        report.divergence = crash
     return report
 
 

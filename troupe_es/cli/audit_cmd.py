@@ -14,7 +14,7 @@ from troupe_es.errors import ConfigurationError
 _TABLE_COLUMNS = [("time", "time"), ("agent", "agent"), ("step", "step"), ("gen_ai.request.model", "model"),
                   ("gen_ai.usage.input_tokens", "in"), ("gen_ai.usage.output_tokens", "out"),
                   ("latency_ms", "ms"), ("attempts", "tries"), ("cache_status", "cache"), ("cost_usd", "cost $"),
-                  ("request_key", "key")]
+                  ("estimated_cost_usd", "est. $"), ("request_key", "key")]
 
 
 def _cell(name: str, value: object) -> str:
@@ -24,7 +24,7 @@ def _cell(name: str, value: object) -> str:
         return value.strftime("%m-%d %H:%M")  # type: ignore[attr-defined]
     if name == "latency_ms":
         return f"{value:.0f}"
-    if name == "cost_usd":
+    if name in ("cost_usd", "estimated_cost_usd"):
         return f"{value:.5f}"
     if name == "request_key":
         return str(value)[:10]
@@ -40,7 +40,12 @@ def _cell(name: str, value: object) -> str:
 @pass_cli
 def audit(cli: CliContext, run: str, fmt: str, out_path: Path | None) -> None:
     """Every LLM call of RUN: time, agent, step, model, tokens, latency, attempts, cache status,
-    cost and request key, plus totals (cost actually spent vs. saved by the cache, p50/p95 latency)."""
+    cost, list-price estimate and request key, plus totals (tokens and cost actually spent —
+    failed calls' answered attempts included — vs. saved by the cache, p50/p95 latency).
+
+    "cost $" is what the provider charges (the mock LLM charges nothing); "est. $" is what the
+    same tokens cost at the price table's list prices.
+    """
     from troupe_es.projections.llm_audit import audit as build
 
     store = cli.store
@@ -62,14 +67,15 @@ def audit(cli: CliContext, run: str, fmt: str, out_path: Path | None) -> None:
         out = console() if out_path is None else None
         table = Table(box=None, header_style="bold", title=f"LLM calls of {run_id}")
         for _, label in _TABLE_COLUMNS:
-            table.add_column(label, justify="right" if label in ("in", "out", "ms", "tries", "cost $", "step") else "left")
+            table.add_column(label, justify="right" if label in ("in", "out", "ms", "tries", "cost $", "est. $", "step") else "left")
         for row in rows.iter_rows(named=True):
             table.add_row(*[_cell(name, row.get(name)) for name, _ in _TABLE_COLUMNS])
         p50 = summary["p50_latency_ms"]
         p95 = summary["p95_latency_ms"]
         line = (f"total: {summary['calls']} calls, {summary['cache_hits']} cache hits, {summary['cache_misses']} "
                 f"misses, {summary['cache_evictions']} evictions, {summary['failures']} failed, {summary['input_tokens']}+{summary['output_tokens']} tokens "
-                f"paid, ${summary['cost_usd']:.5f} spent, ${summary['cost_saved_usd']:.5f} saved, "
+                f"paid, ${summary['cost_usd']:.5f} spent (${summary['estimated_cost_usd']:.5f} at list prices), "
+                f"${summary['cost_saved_usd']:.5f} saved, "
                 f"p50 {p50 or 0:.0f} ms, p95 {p95 or 0:.0f} ms")
         if out is not None:
             out.print(table)

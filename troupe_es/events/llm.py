@@ -53,7 +53,8 @@ class LLMCallCompleted(Event):
     finish_reason: str | None = None
     input_tokens: int = 0
     output_tokens: int = 0
-    cost_usd: float | None = Field(default=None, description="From the price table; null for unknown models.")
+    cost_usd: float | None = Field(default=None, description="What the provider charges: the price table's list "
+                                                             "price (0 for the mock LLM); null for unknown models.")
     latency_ms: float | None = volatile(description="Wall-clock latency of this execution.")
     attempts: int = volatile(default=1, description="Attempts this execution needed.")
     attempt_errors: list[LLMAttempt] = volatile(default_factory=list, description="Errors of failed attempts.")
@@ -61,7 +62,8 @@ class LLMCallCompleted(Event):
 
 
 class LLMCallFailed(Event):
-    """A model call failed for good: provider errors after every retry, or invalid output."""
+    """A model call failed for good: provider errors after every retry, or invalid output.
+    Attempts that were answered were paid for: their tokens and cost are recorded here."""
 
     type: Literal["LLMCallFailed"] = "LLMCallFailed"
     call_id: str
@@ -69,7 +71,10 @@ class LLMCallFailed(Event):
     provider: str
     model: str
     error_type: str
-    error: str
+    error: str = Field(description="What went wrong for good (the last attempt's error), without attempt counts.")
+    input_tokens: int = Field(default=0, description="Prompt tokens of the attempts that were answered (paid).")
+    output_tokens: int = Field(default=0, description="Output tokens of the attempts that were answered (paid).")
+    cost_usd: float | None = Field(default=0.0, description="Cost of the paid attempts; null for unknown models.")
     latency_ms: float | None = volatile(description="Wall-clock time spent on every attempt.")
     attempts: int = volatile(default=1)
     attempt_errors: list[LLMAttempt] = volatile(default_factory=list)

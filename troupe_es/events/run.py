@@ -11,7 +11,8 @@ from troupe_es.events.base import Event, UtcDatetime, volatile
 
 class RunStarted(Event):
     """A simulation run began. Records everything needed to re-execute it: the whole scenario,
-    the seed and the package version; a fork also records its parent run and fork position."""
+    the seed, the package version and the LLM provider's identity (replay computes request keys
+    with it); a fork also records its parent run and fork position."""
 
     type: Literal["RunStarted"] = "RunStarted"
     scenario_name: str = Field(description="Name of the scenario (or of the notebook simulation).")
@@ -21,6 +22,9 @@ class RunStarted(Event):
     sim_start: UtcDatetime | None = Field(default=None, description="Simulated clock at the start.")
     parent_run_id: str | None = Field(default=None, description="Run this one was forked from.")
     fork_position: int | None = Field(default=None, description="Parent position the fork continues from.")
+    llm_provider: dict[str, str] | None = Field(
+        default=None, description="Identity of the LLM provider, part of every request key: kind and "
+                                  "normalised endpoint, never a secret (null: recorded before identities).")
     settings: dict[str, Any] = volatile(
         default_factory=dict, description="Execution settings (LLM mode, parallelism, store): volatile.")
 
@@ -83,6 +87,9 @@ class RunResumed(Event):
 
     type: Literal["RunResumed"] = "RunResumed"
     events_before: int = Field(ge=0, description="Events the run had when it was resumed.")
+    llm_provider: dict[str, str] | None = Field(
+        default=None, description="Identity of the provider the resumed execution keys its calls with "
+                                  "(kind and endpoint, never a secret); it may differ from RunStarted's.")
     previous_status: str = Field(
         description="How the run looked before: running (its writer died), failed, interrupted, "
                     "budget-exceeded.")

@@ -3,7 +3,8 @@
 Before a call, the gateway reserves its estimated size (prompt characters / 4, plus the call's
 ``max_tokens`` or the largest output seen so far, at least 256) and, when the model's price is
 known, its estimated cost; afterwards it settles the reservation with what the call really used.
-Concurrent calls therefore cannot overspend together.
+A call is admitted only if what was spent, every reservation in flight and its own estimate fit,
+so concurrent calls cannot overspend together (only by what calls use beyond their estimates).
 """
 
 from __future__ import annotations
@@ -38,22 +39,28 @@ class Budget:
     largest_output: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def reserve(self, messages: list[dict], max_tokens: int | None,
-                cost_of: CostOf | None = None) -> tuple[Reservation, tuple[str, float, float] | None]:
-        """Reserve a call's estimated tokens (and cost, priced by ``cost_of(input, output)``):
-        ``(reservation, None)``, or ``(empty, (limit, budget, used))`` when the call could exceed
-        a limit (nothing is reserved then)."""
+    def estimate(self, messages: list[dict], max_tokens: int | None, cost_of: CostOf | None = None) -> Reservation:
+        """A call's estimated tokens and cost (priced by ``cost_of(input, output)``), reserving nothing."""
         prompt = len(json.dumps(messages)) // 4
         with self._lock:
             output = max_tokens or max(self.largest_output, MIN_OUTPUT_RESERVE)
-            cost = (cost_of(prompt, output) if cost_of is not None else None) or 0.0
-            if self.tokens is not None and self.used_tokens + self.reserved_tokens + prompt + output > self.tokens:
+        cost = (cost_of(prompt, output) if cost_of is not None else None) or 0.0
+        return Reservation(prompt + output, cost)
+
+    def reserve(self, messages: list[dict], max_tokens: int | None,
+                cost_of: CostOf | None = None) -> tuple[Reservation, tuple[str, float, float] | None]:
+        """Reserve a call's :meth:`estimate`: ``(reservation, None)``, or ``(empty, (limit, budget,
+        used))`` when the call could exceed a limit (nothing is reserved then)."""
+        need = self.estimate(messages, max_tokens, cost_of)
+        with self._lock:
+            if self.tokens is not None and self.used_tokens + self.reserved_tokens + need.tokens > self.tokens:
                 return Reservation(), ("tokens", float(self.tokens), float(self.used_tokens))
-            if self.cost_usd is not None and self.used_cost_usd + self.reserved_cost_usd + cost > self.cost_usd:
+            cost = self.used_cost_usd + self.reserved_cost_usd + need.cost_usd
+            if self.cost_usd is not None and cost > self.cost_usd:
                 return Reservation(), ("cost_usd", float(self.cost_usd), self.used_cost_usd)
-            self.reserved_tokens += prompt + output
-            self.reserved_cost_usd += cost
-            return Reservation(prompt + output, cost), None
+            self.reserved_tokens += need.tokens
+            self.reserved_cost_usd += need.cost_usd
+            return need, None
 
     def settle(self, reserved: Reservation, input_tokens: int, output_tokens: int, cost: float | None) -> None:
         """Replace a reservation by what the call really used."""

@@ -4,7 +4,8 @@
 then :meth:`LLMGateway.finish`), so a crash never leaves a paid call out of the audit — then
 ``LLMCallCompleted`` or ``LLMCallFailed`` (and ``BudgetExceeded`` when the budget stops a call). Modes: ``live`` calls the provider; ``cache``
 reuses any recorded completion with the same request key (zero network); ``replay`` answers only
-from the run being replayed and never touches a provider.
+from the run being replayed and never touches a provider. Request keys cover the provider's
+identity (:mod:`troupe_es.llm.identity`); in replay, the identity the run recorded.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from troupe_es.errors import (
     ProviderError,
     ProviderHTTPError,
     ReplayDivergenceError,
+    TroupeError,
 )
 from troupe_es.events import (
     BudgetExceeded,
@@ -36,6 +38,7 @@ from troupe_es.events import (
 )
 from troupe_es.llm.budget import Budget, Reservation
 from troupe_es.llm.cache import CacheStats, CompletionCache, LogScanCache
+from troupe_es.llm.identity import provider_identity
 from troupe_es.llm.prices import PriceTable
 from troupe_es.llm.provider import Provider
 from troupe_es.llm.replay import ReplayIndex
@@ -49,6 +52,14 @@ Recorder = Callable[[list[NewEvent]], None]
 T = TypeVar("T")
 _ERRORS = {"InvalidOutputError": InvalidOutputError, "ProviderError": ProviderError,
            "ProviderHTTPError": ProviderError, "BudgetExceededError": BudgetExceededError}
+
+
+def failure_error(failed: LLMCallFailed) -> TroupeError:
+    """The exception a failed call raises: a function of the failure event's non-volatile fields
+    only (no attempt counts, no latency), so a live, a cached and a replayed execution of the
+    same failure raise — and a run records — the same words."""
+    return _ERRORS.get(failed.error_type, ProviderError)(
+        f"{failed.provider} call {failed.call_id} failed: {failed.error}")
 
 
 class _Outcome:
@@ -78,14 +89,17 @@ class LLMGateway:
     ``cache`` is the completion cache projection (``projections.llm_cache``, wired by the
     composition root); without one, ``cache`` mode uses the kernel's :class:`LogScanCache`
     bounded by ``max_cache_size``. In ``live`` mode a given cache is only fed, never read.
-    ``provider`` may be None in ``replay`` mode, which never calls one.
+    ``provider`` may be None in ``replay`` mode, which never calls one. ``identity`` (kind and
+    endpoint) goes into every request key: by default the provider's, in ``replay`` mode the one
+    recorded in the replayed run's ``RunStarted``. ``prices`` default to the provider's own
+    (the mock LLM's are all zero), else the list prices of :class:`PriceTable`.
     """
 
     def __init__(self, store: EventStore, provider: Provider | None, *, mode: Mode = "cache",
                  replay_of: str | None = None, max_concurrency: int = 8, budget: Budget | None = None,
                  prices: PriceTable | None = None, cache: CompletionCache | None = None,
                  max_cache_size: int = 10_000, retry: RetryPolicy = RetryPolicy(),
-                 timeout_s: float = 60.0) -> None:
+                 timeout_s: float = 60.0, identity: dict[str, str] | None = None) -> None:
         if mode not in ("live", "cache", "replay"):
             raise ConfigurationError(f"unknown LLM mode {mode!r}: live, cache or replay")
         if mode == "replay" and not replay_of:
@@ -96,7 +110,7 @@ class LLMGateway:
         self.provider = provider
         self.mode = mode
         self.budget = budget
-        self.prices = prices or PriceTable()
+        self.prices = prices or getattr(provider, "prices", None) or PriceTable()
         if cache is None and mode == "cache":
             cache = LogScanCache(store, max_size=max_cache_size)
         self.cache = cache
@@ -104,6 +118,9 @@ class LLMGateway:
         self.timeout_s = timeout_s
         self._slots = threading.BoundedSemaphore(max(1, max_concurrency))
         self._replay = ReplayIndex(store, replay_of) if mode == "replay" and replay_of else None
+        if identity is None:
+            identity = self._replay.identity if self._replay is not None else provider_identity(provider)
+        self.identity = identity
         self._rng = random.Random(0)
         self._count_lock = threading.Lock()
         self.provider_calls = 0
@@ -127,7 +144,7 @@ class LLMGateway:
         if output_model is not None:
             request = request.model_copy(update={"response_schema": strict_schema(output_model),
                                                  "schema_name": output_model.__name__})
-        key = request_key(request, ctx.seed)
+        key = request_key(request, ctx.seed, self.identity)
         requested = self._event(ctx, LLMCallRequested(
             call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=request.model,
             messages=request.messages, parameters=request.parameters, response_schema=request.response_schema,
@@ -170,7 +187,7 @@ class LLMGateway:
         recorded before the provider is called)."""
         request = ChatRequest(model=model, messages=[{"role": "user", "content": t} for t in texts],
                               parameters={"kind": "embedding"})
-        key = request_key(request, ctx.seed)
+        key = request_key(request, ctx.seed, self.identity)
         emit: Recorder = record or (lambda events: self.store.append(ctx.run_id, events) and None)
         requested = self._event(ctx, LLMCallRequested(
             call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=model,
@@ -186,14 +203,18 @@ class LLMGateway:
         emit([self._event(ctx, completed, requested.event_id)])
         return list(completed.parsed)
 
-    def replay_segment(self, after_position: int, provider: str | None) -> None:
+    def replay_segment(self, after_position: int, provider: str | None,
+                       identity: dict[str, str] | None = None) -> None:
         """In replay mode, start replaying one execution of a resumed run: answers come from what
-        was recorded after ``after_position``, under the provider that execution recorded (a
-        resumed run may have continued on another one; ``None`` keeps the current one)."""
+        was recorded after ``after_position``, under the provider name and identity that execution
+        recorded (a resumed run may have continued on another provider; ``None`` keeps the current
+        one)."""
         if self._replay is not None:
             self._replay.rewind(after_position)
             if provider:
                 self._replay.provider = provider
+            if identity is not None:
+                self.identity = identity
 
     def close(self) -> None:
         """Release the provider's connections."""
@@ -218,7 +239,10 @@ class LLMGateway:
         """The failure event of a call (attempts and latency when the provider was tried)."""
         extra: dict[str, Any] = {}
         if outcome is not None:
-            extra = {"attempts": len(outcome.attempts), "attempt_errors": outcome.attempts}
+            extra = {"attempts": len(outcome.attempts), "attempt_errors": outcome.attempts,
+                     "input_tokens": outcome.input_tokens, "output_tokens": outcome.output_tokens,
+                     "cost_usd": self.prices.cost(model, outcome.input_tokens, outcome.output_tokens)
+                     if outcome.input_tokens or outcome.output_tokens else 0.0}
         if t0 is not None:
             extra["latency_ms"] = (time.perf_counter() - t0) * 1000
         return LLMCallFailed(call_id=ctx.call_id, request_key=key, provider=provider or self.provider_name,
@@ -245,7 +269,7 @@ class LLMGateway:
         if isinstance(outcome, LLMCallFailed):
             stop = self._replay.budget_stop(key) if outcome.error_type == "BudgetExceededError" else None
             self._fail(emit, ctx, requested, outcome, [stop] if stop is not None else [])
-            raise _ERRORS.get(outcome.error_type, ProviderError)(outcome.error)
+            raise failure_error(outcome)
         return outcome.model_copy(update={"cache_status": "replay", "latency_ms": 0.0, "call_id": ctx.call_id})
 
     def _live(self, request: ChatRequest, ctx: CallContext, key: str, requested: NewEvent,
@@ -258,9 +282,10 @@ class LLMGateway:
             if over is not None:
                 limit, budget, used = over
                 message = f"the run's {limit} budget ({budget:g}) would be exceeded by this call ({used:g} used)"
-                self._fail(emit, ctx, requested, self._failed(ctx, key, request.model, "BudgetExceededError", message),
+                failed = self._failed(ctx, key, request.model, "BudgetExceededError", message)
+                self._fail(emit, ctx, requested, failed,
                            [BudgetExceeded(limit=limit, budget=budget, used=used)])  # type: ignore[arg-type]
-                raise BudgetExceededError(message)
+                raise failure_error(failed)
         outcome = _Outcome()
         outcome.reserved = reserved
         t0 = time.perf_counter()
@@ -271,10 +296,9 @@ class LLMGateway:
                 response = self._attempt(request.model_copy(update={"messages": messages}), outcome)
             except ProviderHTTPError as exc:
                 self._record_spend(request.model, outcome)
-                self._fail(emit, ctx, requested, self._failed(ctx, key, request.model, "ProviderError", str(exc),
-                                                              outcome, t0))
-                raise ProviderError(f"{self.provider_name} call {ctx.call_id} failed after "
-                                    f"{len(outcome.attempts)} attempt(s): {exc}") from None
+                failed = self._failed(ctx, key, request.model, "ProviderError", str(exc), outcome, t0)
+                self._fail(emit, ctx, requested, failed)
+                raise failure_error(failed) from None
             parsed: Any = None
             problem = None
             if output_model is not None:
@@ -293,11 +317,10 @@ class LLMGateway:
             outcome.attempts.append(LLMAttempt(attempt=len(outcome.attempts) + 1, error=f"invalid output: {problem}"))
             if feedback_left <= 0:
                 self._record_spend(request.model, outcome)
-                self._fail(emit, ctx, requested, self._failed(
-                    ctx, key, request.model, "InvalidOutputError", f"invalid structured output: {problem}",
-                    outcome, t0))
-                raise InvalidOutputError(f"call {ctx.call_id}: the model's output stayed invalid after "
-                                         f"{len(outcome.attempts)} attempt(s): {problem}")
+                failed = self._failed(ctx, key, request.model, "InvalidOutputError",
+                                      f"invalid structured output: {problem}", outcome, t0)
+                self._fail(emit, ctx, requested, failed)
+                raise failure_error(failed)
             feedback_left -= 1
             messages = messages + [
                 {"role": "assistant", "content": response.text},
@@ -323,9 +346,9 @@ class LLMGateway:
         try:
             vectors, tokens = self._retrying(lambda timeout: provider.embed(texts, model, timeout), outcome)
         except ProviderHTTPError as exc:
-            self._fail(emit, ctx, requested, self._failed(ctx, key, model, "ProviderError", str(exc), outcome, t0))
-            raise ProviderError(f"{self.provider_name} embedding call {ctx.call_id} failed after "
-                                f"{len(outcome.attempts)} attempt(s): {exc}") from None
+            failed = self._failed(ctx, key, model, "ProviderError", str(exc), outcome, t0)
+            self._fail(emit, ctx, requested, failed)
+            raise failure_error(failed) from None
         outcome.input_tokens = tokens
         completed = LLMCallCompleted(
             call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=model, response_text="",

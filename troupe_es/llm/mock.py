@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from troupe_es.errors import ProviderHTTPError
+from troupe_es.llm.prices import PriceTable
 from troupe_es.llm.provider import ProviderResponse
 from troupe_es.llm.request import ChatRequest
 from troupe_es.llm.retry import TRANSIENT_STATUS
@@ -276,9 +277,10 @@ class FaultPlan:
 
 
 class MockProvider:
-    """In-process deterministic provider (no network)."""
+    """In-process deterministic provider (no network). It charges nothing: its calls cost $0."""
 
     name = "mock"
+    prices = PriceTable.free()
 
     def __init__(self, *, latency_ms: float = 0.0, error_rate: float = 0.0, malformed_rate: float = 0.0,
                  seed: int = 0, error_kinds: tuple[str, ...] | list[str] = ERROR_KINDS, retry_after: float = 0.0,

@@ -23,7 +23,12 @@ class Provider(Protocol):
     """A model backend. ``complete`` and ``embed`` raise :class:`~troupe_es.errors.ProviderHTTPError`
     on failure, with ``transient`` set for 429/5xx, timeouts, connection errors and answers that
     are not a usable completion, and ``kind`` saying which (``connect`` gets fewer retries).
-    ``timeout`` is the attempt's timeout in seconds, already cut to the call's deadline."""
+    ``timeout`` is the attempt's timeout in seconds, already cut to the call's deadline.
+
+    Optional attributes the gateway honours: ``identity`` (a dict, kind and endpoint, never a
+    secret; default: derived by :func:`troupe_es.llm.identity.provider_identity` from ``name``
+    and ``base_url``) and ``prices`` (a :class:`~troupe_es.llm.prices.PriceTable`; the mock's
+    is free)."""
 
     name: str
 

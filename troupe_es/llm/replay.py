@@ -1,4 +1,8 @@
-"""Strict replay: a run's recorded LLM outcomes, matched by request key and occurrence."""
+"""Strict replay: a run's recorded LLM outcomes, matched by request key and occurrence.
+
+The keys are recomputed with the provider identity the run recorded in ``RunStarted`` (not with
+whatever provider is configured now), so they match the recorded ones exactly.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import threading
 from collections import defaultdict, deque
 from typing import Any
 
-from troupe_es.events import LLMCallCompleted, LLMCallFailed, LLMCallRequested
+from troupe_es.events import LLMCallCompleted, LLMCallFailed, LLMCallRequested, RunStarted
 from troupe_es.store.base import EventStore
 
 
@@ -18,15 +22,18 @@ class ReplayIndex:
     def __init__(self, store: EventStore, run_id: str) -> None:
         self.run_id = run_id
         self.provider = "replay"
+        self.identity: dict[str, str] | None = None  # the run's provider identity (None: none recorded)
         self._lock = threading.Lock()
         self._requests: list[LLMCallRequested] = []
         keys_by_call: dict[str, str] = {}
         self._recorded: list[tuple[int, str, Any]] = []  # (position, key, outcome or budget stop)
         last_outcome_key = ""
-        for rec in store.read(run_id=run_id, types=["LLMCallRequested", "LLMCallCompleted", "LLMCallFailed",
-                                                    "BudgetExceeded"]):
+        for rec in store.read(run_id=run_id, types=["RunStarted", "LLMCallRequested", "LLMCallCompleted",
+                                                    "LLMCallFailed", "BudgetExceeded"]):
             event = rec.event
-            if isinstance(event, LLMCallRequested):
+            if isinstance(event, RunStarted):
+                self.identity = event.llm_provider
+            elif isinstance(event, LLMCallRequested):
                 if not self._requests:
                     self.provider = event.provider
                 self._requests.append(event)

@@ -56,10 +56,15 @@ class ChatResult:
     events: list[NewEvent]
 
 
-def request_key(request: ChatRequest, seed: int) -> str:
-    """sha256 of the canonical JSON of the provider-neutral request plus the run's seed."""
+def request_key(request: ChatRequest, seed: int, provider: dict[str, Any] | None = None) -> str:
+    """sha256 of the canonical JSON of the provider-neutral request, the run's seed and the
+    provider's identity (kind and endpoint, see :mod:`troupe_es.llm.identity`), so answers are
+    never shared across providers. ``provider=None`` gives the key of runs recorded before
+    identities existed."""
     body = request.model_dump(mode="json")
     body["seed"] = seed
+    if provider is not None:
+        body["provider"] = provider
     return sha256_hex(canonical_json(body))
 
 
