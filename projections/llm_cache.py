@@ -19,6 +19,7 @@ from troupe_es.events import LLMCallCompleted
 from troupe_es.llm.cache import CacheStats
 from troupe_es.store.base import EventStore
 from troupe_es.store.rows import decode_row
+from troupe_es.store.statements import DELETE_CHECKPOINT_SQL, INSERT_CHECKPOINT_SQL, sql
 
 NAME = "llm_cache"
 
@@ -42,52 +43,45 @@ class _DictIndex:
 
 
 class _SqlIndex:
+    """The index as a table beside the log, in plain SQL on the store's own connections."""
+
+    TABLE = f"troupe_proj_{NAME}"
+
     def __init__(self, store: EventStore) -> None:
-        from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
-
-        from troupe_es.store.schema import checkpoints
-        from troupe_es.store.sql import SqlEventStore
-
-        assert isinstance(store, SqlEventStore)
-        self.engine = store.engine
-        self.dialect = store.dialect
-        self.table = Table(f"troupe_proj_{NAME}", MetaData(), Column("request_key", String(64), primary_key=True),
-                           Column("position", BigInteger, nullable=False))
-        self.table.create(self.engine, checkfirst=True)
-        self.checkpoints = checkpoints
-        with self.engine.connect() as conn:
-            value = conn.execute(select(checkpoints.c.position).where(checkpoints.c.name == NAME)).scalar()
-        self.checkpoint = int(value or 0)
-        from sqlalchemy import bindparam
-
-        self._find = select(self.table.c.position).where(self.table.c.request_key == bindparam("key"))
-
-    def _insert(self):  # noqa: ANN202
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert
+        self.store = store
+        m = store.mark  # type: ignore[attr-defined]
+        self._create = (f"CREATE TABLE IF NOT EXISTS {self.TABLE} (request_key VARCHAR(64) NOT NULL, "
+                        "position BIGINT NOT NULL, PRIMARY KEY (request_key))")
+        self._insert = (f"INSERT INTO {self.TABLE} (request_key, position) VALUES ({m}, {m}) "
+                        "ON CONFLICT (request_key) DO NOTHING")
+        self._find = f"SELECT position FROM {self.TABLE} WHERE request_key = {m}"
+        with store.transaction(write=True, lock_events=False) as conn:  # type: ignore[attr-defined]
+            conn.cursor().execute(self._create)
+        self.checkpoint = store.load_checkpoint(NAME)
 
     def add(self, pairs: list[tuple[str, int]], checkpoint: int) -> None:
-        insert = self._insert()
-        with self.engine.begin() as conn:
+        m = self.store.mark  # type: ignore[attr-defined]
+        with self.store.transaction(write=True, lock_events=False) as conn:  # type: ignore[attr-defined]
+            cursor = conn.cursor()
             if pairs:
-                conn.execute(insert(self.table).on_conflict_do_nothing(index_elements=["request_key"]),
-                             [{"request_key": k, "position": p} for k, p in pairs])
-            conn.execute(self.checkpoints.delete().where(self.checkpoints.c.name == NAME))
-            conn.execute(self.checkpoints.insert().values(name=NAME, position=checkpoint))
+                cursor.executemany(self._insert, pairs)
+            cursor.execute(sql(DELETE_CHECKPOINT_SQL, m), [NAME])
+            cursor.execute(sql(INSERT_CHECKPOINT_SQL, m), [NAME, checkpoint])
         self.checkpoint = checkpoint
 
     def find(self, key: str) -> int | None:
-        with self.engine.connect() as conn:
-            value = conn.execute(self._find, {"key": key}).scalar()
-        return int(value) if value is not None else None
+        with self.store.transaction() as conn:  # type: ignore[attr-defined]
+            cursor = conn.cursor()
+            cursor.execute(self._find, [key])
+            found = cursor.fetchone()
+        return int(found[0]) if found is not None else None
 
     def reset(self) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(self.table.delete())
-            conn.execute(self.checkpoints.delete().where(self.checkpoints.c.name == NAME))
+        m = self.store.mark  # type: ignore[attr-defined]
+        with self.store.transaction(write=True, lock_events=False) as conn:  # type: ignore[attr-defined]
+            cursor = conn.cursor()
+            cursor.execute(f"DELETE FROM {self.TABLE}")
+            cursor.execute(sql(DELETE_CHECKPOINT_SQL, m), [NAME])
         self.checkpoint = 0
 
 
@@ -103,7 +97,7 @@ class LLMCacheProjection:
         self.stats = CacheStats()
         self._lru: OrderedDict[str, LLMCallCompleted] = OrderedDict()
         self._lock = threading.Lock()
-        self._index = _SqlIndex(store) if hasattr(store, "engine") else _DictIndex()
+        self._index = _SqlIndex(store) if hasattr(store, "transaction") else _DictIndex()
         self._stale = False  # entries left the LRU that the index may not have yet
         self.catch_up()  # once: completions recorded from now on by this process arrive through put()
 

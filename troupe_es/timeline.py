@@ -1,8 +1,8 @@
 """Finding one's way in a run's log: its bounds, neighbouring events, steps and causes.
 
-Everything here reads the store through the :class:`EventStore` interface (plus one indexed
-``min/max`` query on SQL stores for a run's bounds), so it works on every backend and on logs of
-any size: forward searches stream, backward searches read growing windows before a position.
+Everything here reads the store through the :class:`EventStore` interface, so it works on every
+backend and on logs of any size (a run's bounds come from an index on SQL stores): forward
+searches stream, backward searches read growing windows before a position.
 Time travel (:mod:`troupe_es.snapshots`), ``troupe-es state`` and the debugger build on it.
 """
 
@@ -24,21 +24,10 @@ _OUTCOME_WINDOW = 100_000  # a call's outcome is recorded in the same batch as i
 
 def run_bounds(store: EventStore, run_id: str) -> tuple[int, int]:
     """``(first, last)`` position of a run's events; :class:`RunNotFoundError` if it has none."""
-    engine = getattr(store, "engine", None)
-    if engine is not None:
-        from sqlalchemy import func, select
-
-        from troupe_es.store.schema import events
-
-        with engine.connect() as conn:
-            first, last = conn.execute(select(func.min(events.c.position), func.max(events.c.position))
-                                       .where(events.c.run_id == run_id)).one()
-    else:
-        summary = next((s for s in store.run_summaries() if s.run_id == run_id), None)
-        first, last = (summary.first_position, summary.last_position) if summary else (None, None)
-    if first is None:
+    bounds = store.run_bounds(run_id)
+    if bounds is None:
         raise RunNotFoundError(f"run {run_id} has no events in {store.url}")
-    return int(first), int(last)
+    return bounds
 
 
 def row_at(store: EventStore, run_id: str, position: int) -> StoredRow | None:

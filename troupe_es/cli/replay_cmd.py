@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli
+from troupe_es.cli.context import CliContext, echo_json, json_option, pass_cli
 
 
 @click.command()
@@ -28,13 +28,12 @@ def replay(cli: CliContext, run: str, until: int | None, verify: bool, as_json: 
     if as_json:
         echo_json(report.to_dict())
     else:
-        out = console()
         speed = f", {report.speedup:.0f}× faster than the original run" if report.speedup else ""
         verdict = ""
         if verify and report.ok:
-            verdict = "[green]verified[/green]: every content hash matches — "
-        out.print(f"{verdict}{report.events} events re-produced, {report.llm_calls} LLM calls answered "
-                  f"from the log, {report.seconds:.3f}s{speed}")
+            verdict = click.style("verified", fg="green") + ": every content hash matches — "
+        click.echo(f"{verdict}{report.events} events re-produced, {report.llm_calls} LLM calls answered "
+                   f"from the log, {report.seconds:.3f}s{speed}")
     if not report.ok:
         if not as_json:
             d = report.difference

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from troupe_es.cli.context import CliContext, console, echo_json, pass_cli
+from troupe_es.cli.context import CliContext, echo_json, pass_cli
 
 
 def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
@@ -94,11 +94,10 @@ def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inher
         echo_json(summary)
     else:
         if not quiet:
-            err = console(stderr=True)
-            style = {"completed": "green", "failed": "red"}.get(outcome.status, "yellow")
-            err.print(f"[{style}]{outcome.status}[/{style}]: {plan.name}, {outcome.steps} step(s), "
-                      f"{progress.llm_calls} LLM call(s) ({progress.cache_hits} from cache), "
-                      f"{outcome.wall_seconds:.2f}s — see `troupe-es log {outcome.run_id} --transcript`")
+            colour = {"completed": "green", "failed": "red"}.get(outcome.status, "yellow")
+            click.echo(f"{click.style(outcome.status, fg=colour)}: {plan.name}, {outcome.steps} step(s), "
+                       f"{progress.llm_calls} LLM call(s) ({progress.cache_hits} from cache), "
+                       f"{outcome.wall_seconds:.2f}s — see `troupe-es log {outcome.run_id} --transcript`", err=True)
         click.echo(outcome.run_id)
     if outcome.status == "failed":
         click.echo(f"error: run {outcome.run_id} failed: {' '.join(str(outcome.error).split())}", err=True)

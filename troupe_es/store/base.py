@@ -102,6 +102,12 @@ class EventStore(abc.ABC):
     def rows_by_event_ids(self, event_ids: Sequence[str]) -> list[StoredRow]:
         """The stored rows carrying any of these event ids, in position order."""
 
+    def run_bounds(self, run_id: str) -> tuple[int, int] | None:
+        """``(first, last)`` position of a run's events (None when it has none); SQL stores
+        answer it from an index instead of summarising every run."""
+        summary = next((s for s in self.run_summaries() if s.run_id == run_id), None)
+        return (summary.first_position, summary.last_position) if summary else None
+
     def resolve_run(self, run_id_or_prefix: str) -> str:
         """The full id of the one run whose id is, or starts with, the given text;
         ``last`` names the most recently started run."""

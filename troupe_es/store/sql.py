@@ -3,7 +3,10 @@
 Appenders are serialized until commit (``BEGIN IMMEDIATE`` on SQLite, an ``EXCLUSIVE`` table lock
 on PostgreSQL, which still lets readers in), so positions are assigned gap-free and become visible
 in order: a reader tailing by position never skips an event. The table rejects UPDATE and DELETE
-through triggers; snapshots and checkpoints live in tables of their own.
+through triggers; snapshots and checkpoints live in tables of their own. Every statement is plain
+SQL for the driver (:mod:`troupe_es.store.statements`); connections come from
+:mod:`troupe_es.store.connections` (the standard library's ``sqlite3``, or SQLAlchemy's pool for
+PostgreSQL), so opening the default SQLite store imports no SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -14,13 +17,8 @@ from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, func, insert, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
-
 from troupe_es.errors import (
     ConcurrencyError,
-    ConfigurationError,
     DuplicateEventError,
     SchemaVersionError,
     StoreError,
@@ -36,18 +34,11 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
+from troupe_es.store.connections import Connections, open_connections, safe_url
 from troupe_es.store.rows import COMPRESS_ABOVE, StoredRow, encode_records, normalize_expected
-from troupe_es.store.statements import readable_rows, row_params, rows_params, stored_rows
+from troupe_es.store.statements import readable_rows, row_params, rows_params, sql, stored_rows
 
-_E = schema.events
-
-
-def safe_url(url: str) -> str:
-    """The URL with any password masked, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+__all__ = ["SqlEventStore", "safe_url"]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -57,96 +48,64 @@ def _first_line(exc: BaseException) -> str:
 
 
 class SqlEventStore(EventStore):
-    """Event store on SQLAlchemy 2 Core: ``sqlite:///path.db`` or ``postgresql+psycopg://...``."""
+    """Event store on SQLite (``sqlite:///path.db``) or PostgreSQL (``postgresql+psycopg://...``)."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now) -> None:
-        self.url = safe_url(url)
         self._clock = clock
-        try:
-            parsed = make_url(url)
-        except ArgumentError as exc:
-            raise ConfigurationError(f"invalid store URL {url!r}: expected sqlite:///FILE or "
-                                     "postgresql+psycopg://USER@HOST/DB") from exc
-        self.dialect = parsed.get_backend_name()
-        if self.dialect not in ("sqlite", "postgresql"):
-            raise ConfigurationError(f"unsupported store URL {self.url}: use sqlite:/// or postgresql+psycopg://")
-        if self.dialect == "postgresql" and parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        try:
-            self._engine = self._create_engine(parsed)
-        except NoSuchModuleError as exc:
-            raise ConfigurationError(f"unsupported store driver in {self.url}: {exc}") from exc
-        self._mark = "?" if self.dialect == "sqlite" else "%s"
+        self._connections: Connections = open_connections(url)
+        self.url = self._connections.url
+        self.dialect = self._connections.dialect
+        self._mark = self._connections.mark
         self._insert_sql = statements.insert_sql(self._mark)
-        self._dbapi = self._engine.dialect.dbapi
+        self._dbapi = self._connections.dbapi
         self._ensure_schema()
 
     # ---- connection management ----------------------------------------------------------------
-    def _create_engine(self, parsed: Any) -> Engine:
-        if self.dialect == "sqlite":
-            engine = create_engine(parsed, connect_args={"timeout": 60, "check_same_thread": False})
-
-            @event.listens_for(engine, "connect")
-            def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-                dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA page_size=8192")  # a new file only: fewer B-tree pages per event
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
-                cur.execute("PRAGMA busy_timeout=60000")
-                cur.close()
-
-            @event.listens_for(engine, "begin")
-            def _sqlite_begin(conn: Connection) -> None:
-                immediate = conn.get_execution_options().get("troupe_write", False)
-                conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-            return engine
-        return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
-
     @contextmanager
-    def _tx(self, *, write: bool, lock_events: bool = True) -> Iterator[Connection]:
-        """A transaction; ``write`` ones are serialized against every other appender."""
+    def transaction(self, *, write: bool = False, lock_events: bool = True) -> Iterator[Any]:
+        """A driver connection (``sqlite3`` or psycopg) inside a transaction, for the store and
+        for stored projections that keep tables beside the log (plain SQL with :attr:`mark`).
+        ``write`` ones are serialized against every appender (``lock_events=False``: not against
+        appenders on PostgreSQL, for writes that never touch ``troupe_events``)."""
         try:
-            with self._engine.connect() as conn:
-                if write:
-                    conn = conn.execution_options(troupe_write=True)
-                with conn.begin():
-                    if write and lock_events and self.dialect == "postgresql":
-                        conn.exec_driver_sql("LOCK TABLE troupe_events IN EXCLUSIVE MODE")
-                    yield conn
-        except IntegrityError:
-            raise
-        except DBAPIError as exc:
-            if exc.connection_invalidated or _is_operational(exc):
-                raise StoreUnavailableError(f"event store {self.url} failed: {_first_line(exc)}") from exc
-            raise
+            with self._connections.transaction(write=write, lock_events=lock_events) as conn:
+                yield conn
+        except (self._dbapi.OperationalError, self._dbapi.InterfaceError) as exc:
+            raise StoreUnavailableError(f"event store {self.url} failed: {_first_line(exc)}") from exc
+
+    _tx = transaction
+
+    @property
+    def mark(self) -> str:
+        """The driver's parameter mark in plain SQL: ``?`` (SQLite) or ``%s`` (PostgreSQL)."""
+        return self._mark
 
     def _ensure_schema(self) -> None:
         try:
             with self._tx(write=True, lock_events=False) as conn:
+                cursor = conn.cursor()
                 if self.dialect == "postgresql":
-                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(74657301)")
-                schema.metadata.create_all(conn, checkfirst=True)
-                for ddl in (schema.SQLITE_TRIGGERS if self.dialect == "sqlite" else schema.POSTGRES_TRIGGERS):
-                    conn.exec_driver_sql(ddl)
-                stored = conn.execute(select(schema.meta.c.value).where(
-                    schema.meta.c.key == "schema_version")).scalar()
-                if stored is None:
-                    conn.execute(insert(schema.meta).values(key="schema_version",
-                                                            value=str(schema.SCHEMA_VERSION)))
-                elif int(stored) > schema.SCHEMA_VERSION:
+                    cursor.execute("SELECT pg_advisory_xact_lock(74657301)")
+                for ddl in schema.schema_sql(self.dialect):
+                    cursor.execute(ddl)
+                cursor.execute(statements.SCHEMA_VERSION_SQL)
+                found = cursor.fetchone()
+                if found is None:
+                    cursor.execute(sql(statements.INSERT_META_SQL, self._mark),
+                                   ["schema_version", str(schema.SCHEMA_VERSION)])
+                elif int(found[0]) > schema.SCHEMA_VERSION:
                     raise SchemaVersionError(
-                        f"event store {self.url} has schema v{stored}, newer than this troupe-es "
+                        f"event store {self.url} has schema v{found[0]}, newer than this troupe-es "
                         f"supports (v{schema.SCHEMA_VERSION}); upgrade troupe-es")
+                cursor.close()
         except StoreUnavailableError as exc:
             raise StoreUnavailableError(f"cannot open event store {self.url}: "
                                         f"{str(exc).split(': ', 1)[-1]}") from exc
-        except DBAPIError as exc:
+        except self._dbapi.Error as exc:
             raise StoreUnavailableError(f"cannot open event store {self.url}: {_first_line(exc)}") from exc
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._connections.dispose()
 
     # ---- writing ------------------------------------------------------------------------------
     def append(self, run_id: str, events: Sequence[NewEvent],
@@ -155,7 +114,7 @@ class SqlEventStore(EventStore):
             return []
         expected = normalize_expected(events, expected_version)
         with self._tx(write=True) as conn:
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor = conn.cursor()
             try:
                 first_id = events[0].event_id
                 streams = list(dict.fromkeys([e.stream for e in events]))
@@ -278,7 +237,7 @@ class SqlEventStore(EventStore):
     def _fetch_all(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Run one query on the driver's cursor in a read transaction; plain tuples back."""
         with self._tx(write=False) as conn:
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor = conn.cursor()
             try:
                 cursor.execute(sql, params)
                 return cursor.fetchall()
@@ -292,29 +251,34 @@ class SqlEventStore(EventStore):
         return self._fetch_all(sql, [run_id, stream])[0][0] or 0
 
     def last_position(self) -> int:
-        with self._tx(write=False) as conn:
-            return conn.execute(select(func.max(_E.c.position))).scalar() or 0
+        found = self._fetch_all(statements.LAST_POSITION_SQL, ())
+        return found[0][0] if found else 0
 
     def run_summaries(self) -> list[RunSummary]:
         from datetime import datetime
 
         with self._tx(write=False) as conn:
-            groups = conn.execute(
-                select(_E.c.run_id, func.count(), func.min(_E.c.position), func.max(_E.c.position))
-                .group_by(_E.c.run_id).order_by(func.min(_E.c.position))).all()
-            ends = {p for g in groups for p in (g[2], g[3])}
+            cursor = conn.cursor()
+            cursor.execute(statements.RUN_GROUPS_SQL)
+            groups = cursor.fetchall()
             times: dict[int, str] = {}
-            ordered = sorted(ends)
+            ordered = sorted({p for g in groups for p in (g[2], g[3])})
             for i in range(0, len(ordered), 500):
                 chunk = ordered[i:i + 500]
-                times.update(conn.execute(select(_E.c.position, _E.c.recorded_at)
-                                          .where(_E.c.position.in_(chunk))).all())
+                cursor.execute(sql(statements.RECORDED_AT_SQL, self._mark, marks=", ".join([self._mark] * len(chunk))),
+                               chunk)
+                times.update(cursor.fetchall())
+            cursor.close()
         return [RunSummary(run, n, first, last, datetime.fromisoformat(times[first]),
                            datetime.fromisoformat(times[last])) for run, n, first, last in groups]
 
+    def run_bounds(self, run_id: str) -> tuple[int, int] | None:
+        first, last = self._fetch_all(sql(statements.RUN_BOUNDS_SQL, self._mark), [run_id])[0]
+        return None if first is None else (int(first), int(last))
+
     def rows_by_event_ids(self, event_ids: Sequence[str]) -> list[StoredRow]:
         with self._tx(write=False) as conn:
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor = conn.cursor()
             try:
                 return self._rows_by_ids(cursor, event_ids)
             except self._dbapi.Error as exc:
@@ -332,44 +296,31 @@ class SqlEventStore(EventStore):
         return sorted(out, key=lambda r: r.position)
 
     # ---- snapshots and checkpoints ------------------------------------------------------------
+    def _execute(self, *statements_and_params: tuple[str, Sequence[Any]]) -> None:
+        """Run statements (templates of :mod:`statements`) in one transaction that never locks
+        the events table."""
+        with self._tx(write=True, lock_events=False) as conn:
+            cursor = conn.cursor()
+            for template, params in statements_and_params:
+                cursor.execute(sql(template, self._mark), params)
+            cursor.close()
+
     def save_snapshot(self, snapshot: Snapshot) -> None:
-        s = schema.snapshots
-        with self._tx(write=False) as conn:
-            conn.execute(s.delete().where(s.c.run_id == snapshot.run_id, s.c.name == snapshot.name,
-                                          s.c.position == snapshot.position))
-            conn.execute(insert(s).values(run_id=snapshot.run_id, name=snapshot.name,
-                                          position=snapshot.position,
-                                          state=json.dumps(snapshot.state, separators=(",", ":"))))
+        key = [snapshot.run_id, snapshot.name, snapshot.position]
+        self._execute((statements.DELETE_SNAPSHOT_SQL, key),
+                      (statements.INSERT_SNAPSHOT_SQL, [*key, json.dumps(snapshot.state, separators=(",", ":"))]))
 
     def load_snapshot(self, run_id: str, name: str, at_or_before: int | None = None) -> Snapshot | None:
-        s = schema.snapshots
-        query = select(s.c.position, s.c.state).where(s.c.run_id == run_id, s.c.name == name)
-        if at_or_before is not None:
-            query = query.where(s.c.position <= at_or_before)
-        with self._tx(write=False) as conn:
-            row = conn.execute(query.order_by(s.c.position.desc()).limit(1)).first()
-        if row is None:
+        until = f" AND position <= {self._mark}" if at_or_before is not None else ""
+        params = [run_id, name] + ([at_or_before] if at_or_before is not None else [])
+        found = self._fetch_all(sql(statements.LOAD_SNAPSHOT_SQL, self._mark, until=until), params)
+        if not found:
             return None
-        return Snapshot(run_id, name, row[0], json.loads(row[1]))
+        return Snapshot(run_id, name, found[0][0], json.loads(found[0][1]))
 
     def save_checkpoint(self, name: str, position: int) -> None:
-        c = schema.checkpoints
-        with self._tx(write=False) as conn:
-            conn.execute(c.delete().where(c.c.name == name))
-            conn.execute(insert(c).values(name=name, position=position))
+        self._execute((statements.DELETE_CHECKPOINT_SQL, [name]), (statements.INSERT_CHECKPOINT_SQL, [name, position]))
 
     def load_checkpoint(self, name: str) -> int:
-        c = schema.checkpoints
-        with self._tx(write=False) as conn:
-            return conn.execute(select(c.c.position).where(c.c.name == name)).scalar() or 0
-
-    @property
-    def engine(self) -> Engine:
-        """The SQLAlchemy engine (for stored projections that keep tables beside the log)."""
-        return self._engine
-
-
-def _is_operational(exc: DBAPIError) -> bool:
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    return isinstance(exc, (OperationalError, InterfaceError))
+        found = self._fetch_all(sql(statements.LOAD_CHECKPOINT_SQL, self._mark), [name])
+        return found[0][0] if found else 0

@@ -143,3 +143,25 @@ def _inflated(raw: tuple[Any, ...]) -> StoredRow:
         raise CorruptEventError(f"event at position {position} ({type_}) has an unreadable "
                                 f"payload: {exc}", position=position, type=type_) from exc
     return _new_row(StoredRow, raw[:12] + (payload,))
+
+
+# ---- the store's other statements ({m}: the driver's parameter mark) ----------------------------
+LAST_POSITION_SQL = "SELECT position FROM troupe_events ORDER BY position DESC LIMIT 1"
+RUN_GROUPS_SQL = ("SELECT run_id, count(*), min(position), max(position) FROM troupe_events "
+                  "GROUP BY run_id ORDER BY min(position)")
+RUN_BOUNDS_SQL = "SELECT min(position), max(position) FROM troupe_events WHERE run_id = {m}"
+RECORDED_AT_SQL = "SELECT position, recorded_at FROM troupe_events WHERE position IN ({marks})"
+SCHEMA_VERSION_SQL = "SELECT value FROM troupe_meta WHERE key = 'schema_version'"
+INSERT_META_SQL = "INSERT INTO troupe_meta (key, value) VALUES ({m}, {m})"
+DELETE_SNAPSHOT_SQL = "DELETE FROM troupe_snapshots WHERE run_id = {m} AND name = {m} AND position = {m}"
+INSERT_SNAPSHOT_SQL = "INSERT INTO troupe_snapshots (run_id, name, position, state) VALUES ({m}, {m}, {m}, {m})"
+LOAD_SNAPSHOT_SQL = ("SELECT position, state FROM troupe_snapshots WHERE run_id = {m} AND name = {m}{until} "
+                     "ORDER BY position DESC LIMIT 1")
+DELETE_CHECKPOINT_SQL = "DELETE FROM troupe_checkpoints WHERE name = {m}"
+INSERT_CHECKPOINT_SQL = "INSERT INTO troupe_checkpoints (name, position) VALUES ({m}, {m})"
+LOAD_CHECKPOINT_SQL = "SELECT position FROM troupe_checkpoints WHERE name = {m}"
+
+
+def sql(template: str, mark: str, **parts: str) -> str:
+    """A statement above with the driver's parameter ``mark`` (and any other ``parts``) filled in."""
+    return template.format(m=mark, **parts)
