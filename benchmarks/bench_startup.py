@@ -21,34 +21,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report import print_rows  # noqa: E402
+from procs import PANEL, PERSONAS, child_env, cli_command, measure, scenario  # noqa: E402
+from report import machine_note, print_rows  # noqa: E402
 
-PANEL = ROOT / "examples" / "meal_kit_panel.yaml"
-PERSONAS = ROOT / "examples" / "personas"
 HEAVY = ("sqlalchemy", "polars", "pyarrow", "lancedb", "openai", "httpx", "numpy", "rich", "psycopg")
-
-TINY = """name: tiny
-seed: 1
-world: {{name: Room, step: 15m}}
-personas:
-  - file: {personas}/lisa.agent.json
-  - file: {personas}/oscar.agent.json
-script:
-  - broadcast: What would make you buy a new breakfast cereal?
-  - run: 1
-"""
 
 # Runs the CLI in-process in a child and reports which heavy libraries it imported.
 IMPORTS = """
@@ -62,43 +46,16 @@ sys.stderr.write(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)) + 
 """
 
 
-def child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.pop("TROUPE_ES_STORE", None)
-    return env
-
-
-def cli_command() -> list[str]:
-    """The installed console script beside this interpreter, else the entry point via -c."""
-    script = Path(sys.executable).with_name("troupe-es")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from troupe_es.cli import main; main()"]
-
-
-def measure(argv: list[str], *, before=None) -> tuple[float, float, subprocess.CompletedProcess]:  # noqa: ANN001
-    """(CPU seconds, wall seconds, result) of one whole child process."""
-    if before is not None:
-        before()
-    start = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    result = subprocess.run(argv, capture_output=True, text=True, env=child_env())
-    wall = time.perf_counter() - t
-    end = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.strip()[-500:]}")
-    cpu = (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
-    return cpu, wall, result
-
-
 def series(argv: list[str], repeat: int, *, before=None) -> tuple[list[float], list[float]]:  # noqa: ANN001
-    measure(argv, before=before)  # warm-up: bytecode cache, page cache
+    """CPU and wall seconds of ``repeat`` processes, after one unmeasured warm-up."""
     cpus, walls = [], []
-    for _ in range(repeat):
-        cpu, wall, _ = measure(argv, before=before)
-        cpus.append(cpu)
-        walls.append(wall)
+    for i in range(repeat + 1):
+        if before is not None:
+            before()
+        done = measure(argv)
+        if i:
+            cpus.append(done.cpu)
+            walls.append(done.wall)
     return cpus, walls
 
 
@@ -124,8 +81,7 @@ def main() -> None:
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        tiny = tmp / "tiny.yaml"
-        tiny.write_text(TINY.format(personas=PERSONAS))
+        tiny = scenario(tmp / "tiny.yaml", [PERSONAS / "lisa.agent.json", PERSONAS / "oscar.agent.json"], 1, "tiny")
         tiny_db = tmp / "tiny.db"
 
         def fresh() -> None:
@@ -151,8 +107,7 @@ def main() -> None:
                                        ("replay --verify", replay_args, None)):
             found = heavy_imports(cli_args, before=before)
             rows.append((f"  heavy libraries imported by {name}", ", ".join(found) or "none", ""))
-    print(f"whole processes, median of {args.repeat} after a warm-up; {os.cpu_count()} CPUs; "
-          f"load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"whole processes, median of {args.repeat} after a warm-up; {machine_note()}")
     print_rows(rows, value_width=12)
 
 

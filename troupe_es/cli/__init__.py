@@ -8,6 +8,8 @@ replay divergence and failed verification), never a traceback.
 
 from __future__ import annotations
 
+from troupe_es.cli import uptime  # noqa: F401 - first, so process time counts every import
+
 import gc
 import importlib
 import importlib.util

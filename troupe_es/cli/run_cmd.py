@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from troupe_es.cli.context import CliContext, echo_json, pass_cli
+from troupe_es.cli.uptime import process_seconds
 
 
 def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
@@ -81,14 +83,18 @@ def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inher
     progress = RunProgress(total_steps=steps_in(plan.script), enabled=not quiet and sys.stderr.isatty())
     bus = make_bus(store, run_id, gateway=gateway, settings=settings, observers=[progress])
     run_settings = {"llm": options["llm"], "model": model, "cache": options["cache"],
-                    "parallel": options["parallel"], "store": store.url}
+                    "parallel": options["parallel"], "store": store.url,
+                    "startup_seconds": round(process_seconds(), 3)}
+    cpu_start = time.process_time()
     try:
         with progress:
             outcome = execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings)
     finally:
         gateway.close()
     summary = {"run_id": outcome.run_id, "status": outcome.status, "steps": outcome.steps,
-               "wall_seconds": round(outcome.wall_seconds, 3), "events": bus.state.position,
+               "wall_seconds": round(outcome.wall_seconds, 3),
+               "cpu_seconds": round(time.process_time() - cpu_start, 3),
+               "process_seconds": round(process_seconds(), 3), "events": bus.state.position,
                "error": str(outcome.error) if outcome.error else None}
     if options.get("as_json"):
         echo_json(summary)
