@@ -34,11 +34,11 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
-from troupe_es.store.connections import Connections, open_connections, safe_url
+from troupe_es.store.connections import Connections, open_connections
 from troupe_es.store.rows import COMPRESS_ABOVE, StoredRow, encode_records, normalize_expected
 from troupe_es.store.statements import readable_rows, row_params, rows_params, sql, stored_rows
 
-__all__ = ["SqlEventStore", "safe_url"]
+__all__ = ["SqlEventStore"]
 
 
 def _first_line(exc: BaseException) -> str:
