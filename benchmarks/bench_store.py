@@ -6,7 +6,14 @@ Measures, in one run on one machine: a raw ``sqlite3.executemany`` baseline (the
 the same schema, batches of 1,000), SQLite one event per commit, SQLite batches of 1,000,
 PostgreSQL batches of 100, four concurrent PostgreSQL writer processes, and a sequential typed
 read + decode of a large SQLite log with the reader's peak RSS (``VmHWM`` of a fresh process;
-``ru_maxrss`` would include the benchmark process it was forked from).
+``ru_maxrss`` would include the benchmark process it was forked from). Those use one small
+event shape (an ``ActionTaken`` of ~150 bytes).
+
+The realistic mix: the events a real run appends, captured from the bus while the 8-agent x
+3-step example (examples/meal_kit_panel.yaml) runs on the mock LLM, with their sizes (full
+prompts in ``LLMCallRequested``, answers in ``LLMCallCompleted``, persona definitions, actions,
+perceptions). They are appended again under fresh run ids, both in the run's own batches (as the
+bus writes them) and in batches of 1,000, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,9 +34,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report import print_rows  # noqa: E402
+import orjson  # noqa: E402
+from procs import PANEL  # noqa: E402
+from report import machine_note, print_rows  # noqa: E402
+
 from troupe_es.events import ActionTaken, NewEvent  # noqa: E402
-from troupe_es.store import open_store  # noqa: E402
+from troupe_es.store import InMemoryEventStore, open_store  # noqa: E402
 from troupe_es.store.rows import encode_batch  # noqa: E402
 from troupe_es.store.statements import insert_sql, row_params  # noqa: E402
 
@@ -40,6 +50,74 @@ def events(n: int, offset: int = 0) -> list[NewEvent]:
     return [NewEvent(f"agent/a{i % 8}", ActionTaken(agent=f"a{i % 8}", action="TALK", target="b",
                                                     content=f"message {offset + i}: I would buy it if the price is right"),
                      sim_time=T0) for i in range(n)]
+
+
+class _CapturingStore(InMemoryEventStore):
+    """An in-memory store that keeps every batch handed to ``append``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[NewEvent]] = []
+
+    def append(self, run_id, events, expected_version=None):  # noqa: ANN001, ANN201
+        self.batches.append(list(events))
+        return super().append(run_id, events, expected_version)
+
+
+def real_run_batches() -> list[list[NewEvent]]:
+    """The batches a real run appends (the 8x3 example on the mock LLM), with fresh event ids."""
+    from troupe_es.bootstrap import make_bus, make_gateway
+    from troupe_es.commands.plan import plan_from_scenario
+    from troupe_es.commands.scenario import execute
+    from troupe_es.runtime import RuntimeSettings
+    from troupe_es.scenario import load_scenario
+
+    store = _CapturingStore()
+    plan = plan_from_scenario(load_scenario(PANEL))
+    gateway = make_gateway(store, llm="mock", cache=False)
+    bus = make_bus(store, "capture", gateway=gateway,
+                   settings=RuntimeSettings(model=plan.model, llm_parameters=plan.llm_parameters,
+                                            max_actions=plan.max_actions, interventions=plan.interventions))
+    outcome = execute(bus, plan)
+    gateway.close()
+    assert outcome.status == "completed", outcome.error
+    return [[NewEvent(e.stream, e.event, sim_time=e.sim_time) for e in batch] for batch in store.batches]
+
+
+def payload_bytes(event: NewEvent) -> int:
+    return len(orjson.dumps(event.event.payload()))
+
+
+def describe_mix(batches: list[list[NewEvent]]) -> str:
+    sizes = sorted(payload_bytes(e) for b in batches for e in b)
+    llm = sum(1 for b in batches for e in b if e.event.type.startswith("LLMCall"))
+    n = len(sizes)
+    return (f"{n} events in {len(batches)} batches; payload bytes mean {sum(sizes) / n:,.0f}, "
+            f"median {sizes[n // 2]:,}, p95 {sizes[int(n * 0.95)]:,}, max {sizes[-1]:,}; "
+            f"{llm / n:.0%} LLM call events")
+
+
+def bench_mix(url: str, batches: list[list[NewEvent]], total: int, batch_size: int | None) -> tuple[float, float]:
+    """(events/s, payload MB/s) appending the run's events again and again under fresh run ids,
+    in the run's own batches (``batch_size`` None) or regrouped into batches of ``batch_size``."""
+    run_events = [e for b in batches for e in b]
+    written = elapsed = 0.0
+    size = 0
+    copy = 0
+    with open_store(url) as store:
+        while written < total:
+            run = f"mix-{copy}"
+            copy += 1
+            fresh = [[NewEvent(e.stream, e.event, sim_time=e.sim_time) for e in b] for b in batches]
+            groups = fresh if batch_size is None else [
+                [e for b in fresh for e in b][i:i + batch_size] for i in range(0, len(run_events), batch_size)]
+            for group in groups:
+                t = time.perf_counter()
+                store.append(run, group)
+                elapsed += time.perf_counter() - t
+                written += len(group)
+                size += sum(payload_bytes(e) for e in group)
+    return written / elapsed, size / elapsed / 1e6
 
 
 def fresh_sqlite(directory: str, name: str) -> str:
@@ -172,6 +250,12 @@ def main() -> None:
         batched = bench_append(fresh_sqlite(tmp, "batched"), n_batch, 1000)
         rows.append(("SQLite, batches of 1,000", f"{batched:,.0f} events/s",
                      f"target >= 100,000 and >= 0.5x raw (x{batched / raw:.2f})"))
+        mix = real_run_batches()
+        n_mix = 5_000 if args.quick else 30_000
+        rows.append(("realistic mix (8x3 example, mock LLM):", "", describe_mix(mix)))
+        for label, size in (("the run's own batches", None), ("batches of 1,000", 1000)):
+            rate, mb = bench_mix(fresh_sqlite(tmp, f"mix{size}"), mix, n_mix, size)
+            rows.append((f"  SQLite, {label}", f"{rate:,.0f} events/s", f"{mb:.1f} MB/s of payload"))
         try:
             url, schema = pg_schema_url(args.pg)
         except Exception as exc:  # noqa: BLE001 - report and go on without PostgreSQL
@@ -182,6 +266,10 @@ def main() -> None:
                 rows.append(("PostgreSQL, batches of 100", f"{pg:,.0f} events/s", "target >= 20,000"))
                 conc = bench_pg_concurrent(url, 4, n_batch // 20, 100)
                 rows.append(("PostgreSQL, 4 concurrent writers (batches of 100)", f"{conc:,.0f} events/s", ""))
+                for label, size in (("the run's own batches", None), ("batches of 1,000", 1000)):
+                    rate, mb = bench_mix(url, mix, n_mix, size)
+                    rows.append((f"PostgreSQL, realistic mix, {label}", f"{rate:,.0f} events/s",
+                                 f"{mb:.1f} MB/s of payload"))
             finally:
                 drop_schema(args.pg, schema)
         big = fresh_sqlite(tmp, "big")
@@ -192,6 +280,7 @@ def main() -> None:
         rows.append((f"SQLite typed read + decode of {read['events']:,} events",
                      f"{read['events'] / read['seconds']:,.0f} events/s", "target >= 150,000"))
         rows.append(("  peak RSS of the reading process", f"{read['peak_rss_mb']:,.0f} MB", "target < 500 MB"))
+    print(machine_note())
     print_rows([("measurement", "result", "note"), *rows], value_width=18)
 
 

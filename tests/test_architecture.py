@@ -128,3 +128,42 @@ def test_the_help_check_sees_a_heavy_import():
     """The checker itself can fail: a library loaded on the way to the help shows up."""
     out, heavy = _help_imports(["--help"], prelude="import numpy, httpx")
     assert "Commands:" in out and heavy == ["httpx", "numpy"]
+
+
+RUN_HEAVY = ("polars", "pyarrow", "lancedb", "openai", "httpx", "numpy")
+
+TWO_PEOPLE = ("name: two\npersonas: [{name: Ana, age: 30}, {name: Ben, age: 40}]\n"
+              "script: [{broadcast: 'Would you buy oat milk?'}, {run: 1}]\n")
+
+IN_PROCESS_CLI = (
+    "import sys\n"
+    "from troupe_es.cli import main\n"
+    "try:\n"
+    "    main(sys.argv[1:])\n"
+    "except SystemExit as exc:\n"
+    "    code = exc.code\n"
+    "heavy = [m for m in {heavy!r} if m in sys.modules]\n"
+    "print('EXIT=' + str(code))\n"
+    "print('HEAVY=' + ','.join(heavy))\n"
+)
+
+
+def _cli_in_process(*args: str) -> str:
+    code = IN_PROCESS_CLI.format(heavy=RUN_HEAVY)
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    assert "EXIT=0\n" in out.stdout, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_a_plain_run_and_its_replay_import_no_heavy_library(tmp_path):
+    """`troupe-es run --llm mock` on SQLite, and `replay --verify` of it, never import polars,
+    pyarrow, lancedb, openai, httpx, SQLAlchemy or numpy: start-up stays small."""
+    scenario = tmp_path / "two.yaml"
+    scenario.write_text(TWO_PEOPLE)
+    store = f"sqlite:///{tmp_path / 'events.db'}"
+    ran = _cli_in_process("--store", store, "run", str(scenario), "--llm", "mock")
+    run_id = ran.splitlines()[0]
+    assert run_id.startswith("two-"), ran
+    assert "HEAVY=\n" in ran, ran
+    replayed = _cli_in_process("--store", store, "replay", run_id, "--verify")
+    assert "verified" in replayed and "HEAVY=\n" in replayed, replayed

@@ -39,7 +39,7 @@ def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_example_loads_is_small_and_round_trips(path):
     scenario = load_scenario(path)
-    assert 3 <= len(scenario.personas) <= 4 and 1 <= scenario.total_steps <= 6
+    assert 3 <= len(scenario.personas) <= 8 and 1 <= scenario.total_steps <= 6
     record = scenario.to_record()
     assert json.loads(json.dumps(record)) == record
     again = Scenario.from_record(record)

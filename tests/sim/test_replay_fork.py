@@ -33,8 +33,12 @@ def test_replay_verify_passes_with_the_server_stopped(sqlite_url):
     with open_store(sqlite_url) as store:
         total = sum(1 for _ in store.read(run_id=run_id))
     assert report["ok"] and report["verified"] and report["events"] == total and report["llm_calls_from_log"] == 9
+    assert report["original_process_seconds"] > report["original_seconds"] > 0  # start-up + run phase
+    assert report["process_seconds"] > 0 and report["process_speedup"] > 0
     human = troupe("replay", run_id, "--verify", store=sqlite_url)
     assert human.code == 0 and "verified" in human.out and "9 LLM calls answered from the log" in human.out
+    # speed is compared between whole processes (start-up included), never in-process times alone
+    assert "this process took" in human.out and "the original run's process" in human.out
     partial = troupe("replay", run_id, "--until", "20", "--verify", "--json", store=sqlite_url)
     assert partial.code == 0 and json.loads(partial.out)["events"] == 20
 

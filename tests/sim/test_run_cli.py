@@ -57,6 +57,9 @@ def test_ad_evaluation_ends_with_a_vote(sqlite_url):
     res = troupe("run", str(ROOT / "examples" / "ad_evaluation.yaml"), "--json", store=sqlite_url)
     summary = json.loads(res.out)
     assert res.code == 0 and summary["status"] == "completed"
+    assert set(summary) >= {"run_id", "steps", "events", "wall_seconds", "cpu_seconds", "process_seconds"}
+    assert summary["process_seconds"] > summary["wall_seconds"]  # start-up included
+    assert isinstance(summary["cpu_seconds"], float) and summary["cpu_seconds"] >= 0
     with open_store(sqlite_url) as store:
         closed = [r.event for r in store.read(types=["PollClosed"])]
         answers = [r.event for r in store.read(types=["PollAnswered"])]

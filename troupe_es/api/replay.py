@@ -51,6 +51,9 @@ class ReplayReport:
     seconds: float
     original_seconds: float | None
     verified: bool = False
+    original_startup_seconds: float | None = None
+    """Wall seconds the original ``troupe-es run`` process spent before its run phase (recorded in
+    its ``RunStarted`` settings; None for runs driven from Python)."""
     difference: Difference | None = None
     divergence: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -61,15 +64,25 @@ class ReplayReport:
 
     @property
     def speedup(self) -> float | None:
+        """The original run phase's wall time over this replay's (in-process times)."""
         if not self.original_seconds or self.seconds <= 0:
             return None
         return self.original_seconds / self.seconds
+
+    @property
+    def original_process_seconds(self) -> float | None:
+        """Wall time of the original ``troupe-es run`` process: its start-up plus its run phase."""
+        if self.original_seconds is None or self.original_startup_seconds is None:
+            return None
+        return self.original_startup_seconds + self.original_seconds
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "ok": self.ok, "verified": self.verified, "events": self.events,
                 "llm_calls_from_log": self.llm_calls, "seconds": round(self.seconds, 4),
                 "original_seconds": self.original_seconds,
                 "speedup": round(self.speedup, 1) if self.speedup else None,
+                "original_process_seconds": (round(self.original_process_seconds, 3)
+                                             if self.original_process_seconds is not None else None),
                 "difference": self.difference.to_dict() if self.difference else None,
                 "divergence": self.divergence}
 
@@ -247,8 +260,10 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
         gateway.close()
     seconds = time.perf_counter() - t0
     replayed = list(scratch.iter_rows(run_id=run_id))[:limit]
+    startup = started.settings.get("startup_seconds")
     report = ReplayReport(run_id, len(replayed), llm_calls, seconds, _original_seconds(store, run_id),
-                          verified=verify, divergence=divergence)
+                          verified=verify, divergence=divergence,
+                          original_startup_seconds=float(startup) if startup is not None else None)
     if verify or divergence or crash:
         report.difference = compare(original, replayed)
     if crash and report.difference is not None:  # the original run did not fail that way

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from troupe_es.cli.context import CliContext, pass_cli
@@ -50,13 +52,14 @@ def resume(cli: CliContext, ctx: click.Context, run: str, force: bool, stale_aft
     gateway = make_run_gateway(cli, options, model=settings.model, plan_budget=stopped.plan.budget,
                                spent=spending(store, run_id) if _has_budget(stopped, options) else (0, 0.0))
     progress = RunProgress(total_steps=steps_in(stopped.plan.script), enabled=_show_progress(options))
+    cpu_start = time.process_time()
     try:
         with interruptible(), progress:
             outcome, bus = resume_on(store, stopped, gateway=gateway, settings=settings,
                                      run_settings=run_settings(cli, options, settings.model, gateway), observers=[progress])
     finally:
         gateway.close()
-    report(outcome, bus, progress, stopped.plan.name, options)
+    report(outcome, bus, progress, stopped.plan.name, options, cpu_seconds=time.process_time() - cpu_start)
 
 
 def _has_budget(stopped, options: dict) -> bool:  # noqa: ANN001

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from troupe_es.cli.context import CliContext, console, echo_json, pass_cli
+from troupe_es.cli.context import CliContext, echo_json, pass_cli
+from troupe_es.cli.uptime import process_seconds
 
 
 def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
@@ -81,7 +83,7 @@ def run_settings(cli: CliContext, options: dict, model: str, gateway) -> dict:  
 
     return {"llm": options["llm"], "model": model, "base_url": options.get("base_url"), "cache": options["cache"],
             "parallel": options["parallel"], "store": cli.store.url, "call_deadline_s": gateway.retry.deadline_s,
-            **writer_identity()}
+            "startup_seconds": round(process_seconds(), 3), **writer_identity()}
 
 
 def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inherit=None) -> None:  # noqa: ANN001
@@ -100,12 +102,13 @@ def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inher
     run_id = new_run_id(store, plan.name)
     progress = RunProgress(total_steps=steps_in(plan.script), enabled=_show_progress(options))
     bus = make_bus(store, run_id, gateway=gateway, settings=settings, observers=[progress])
+    cpu_start = time.process_time()
     try:
         with interruptible(), progress:
             outcome = execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings(cli, options, model, gateway))
     finally:
         gateway.close()
-    report(outcome, bus, progress, plan.name, options)
+    report(outcome, bus, progress, plan.name, options, cpu_seconds=time.process_time() - cpu_start)
 
 
 def _show_progress(options: dict) -> bool:
@@ -113,22 +116,24 @@ def _show_progress(options: dict) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
-def report(outcome, bus, progress, name: str, options: dict) -> None:  # noqa: ANN001
+def report(outcome, bus, progress, name: str, options: dict, *, cpu_seconds: float) -> None:  # noqa: ANN001
     """Print a run's outcome (the run id last on stdout, or JSON) and exit with its status:
-    1 when it failed, 128 + the signal's number when a signal interrupted it."""
+    1 when it failed, 128 + the signal's number when a signal interrupted it. ``cpu_seconds`` is
+    the CPU the run phase used."""
     quiet = options.get("quiet") or options.get("as_json")
     summary = {"run_id": outcome.run_id, "status": outcome.status, "steps": outcome.steps,
-               "wall_seconds": round(outcome.wall_seconds, 3), "events": bus.state.position,
+               "wall_seconds": round(outcome.wall_seconds, 3),
+               "cpu_seconds": round(cpu_seconds, 3),
+               "process_seconds": round(process_seconds(), 3), "events": bus.state.position,
                "error": " ".join(str(outcome.error).split()) if outcome.error else None}
     if options.get("as_json"):
         echo_json(summary)
     else:
         if not quiet:
-            err = console(stderr=True)
-            style = {"completed": "green", "failed": "red"}.get(outcome.status, "yellow")
-            err.print(f"[{style}]{outcome.status}[/{style}]: {name}, {outcome.steps} step(s), "
-                      f"{progress.llm_calls} LLM call(s) ({progress.cache_hits} from cache), "
-                      f"{outcome.wall_seconds:.2f}s — see `troupe-es log {outcome.run_id} --transcript`")
+            colour = {"completed": "green", "failed": "red"}.get(outcome.status, "yellow")
+            click.echo(f"{click.style(outcome.status, fg=colour)}: {name}, {outcome.steps} step(s), "
+                       f"{progress.llm_calls} LLM call(s) ({progress.cache_hits} from cache), "
+                       f"{outcome.wall_seconds:.2f}s — see `troupe-es log {outcome.run_id} --transcript`", err=True)
         click.echo(outcome.run_id)
     if outcome.status == "failed":
         click.echo(f"error: run {outcome.run_id} failed: {summary['error']}", err=True)

@@ -53,7 +53,14 @@ def _build_union():  # noqa: ANN202 - the union type is dynamic by design
 
 
 AnyEvent = _build_union()
-EVENT_ADAPTER: TypeAdapter = TypeAdapter(AnyEvent)
+
+
+def __getattr__(name: str):  # noqa: ANN202 - the adapter is built on first use, not at import
+    if name == "EVENT_ADAPTER":
+        adapter = TypeAdapter(AnyEvent)
+        globals()["EVENT_ADAPTER"] = adapter
+        return adapter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
