@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from troupe_es.cli.params import SEED
 from troupe_es.errors import ConfigurationError
 
 
@@ -24,7 +25,7 @@ def mock_llm() -> None:
               help="Retry-After seconds sent with injected 429s.")
 @click.option("--error-kinds", default="429,500", show_default=True,
               help="Comma-separated HTTP statuses the injected errors are drawn from.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault injection.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the fault injection.")
 def serve(host: str, port: int, latency_ms: float, error_rate: float, malformed_rate: float,
           retry_after: float, error_kinds: str, seed: int) -> None:
     """Serve /v1/chat/completions, /v1/embeddings, /v1/models and /stats until Ctrl-C.

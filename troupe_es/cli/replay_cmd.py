@@ -7,11 +7,12 @@ import sys
 import click
 
 from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli
+from troupe_es.cli.params import POSITION
 
 
 @click.command()
 @click.argument("run")
-@click.option("--until", type=int, default=None, metavar="P", help="Stop once position P has been re-produced.")
+@click.option("--until", type=POSITION, default=None, metavar="P", help="Stop once position P has been re-produced.")
 @click.option("--verify", is_flag=True, help="Compare every re-produced event's content hash with the log.")
 @json_option
 @pass_cli

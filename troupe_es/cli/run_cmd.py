@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from troupe_es.cli.context import CliContext, console, echo_json, pass_cli
+from troupe_es.cli.params import SEED
+from troupe_es.limits import INT64_MAX
 
 
 def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
@@ -22,9 +24,9 @@ def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
                      help="Reuse any recorded completion with the same request key (zero network)."),
         click.option("--parallel", type=click.IntRange(1, 64), default=1, show_default=True,
                      help="Agents acting concurrently within a step (same results as sequential)."),
-        click.option("--budget-tokens", type=click.IntRange(1), default=None,
+        click.option("--budget-tokens", type=click.IntRange(1, INT64_MAX), default=None,
                      help="Stop the run cleanly before it spends more tokens than this."),
-        click.option("--budget-cost", type=click.FloatRange(0, min_open=True), default=None,
+        click.option("--budget-cost", type=click.FloatRange(0, 1e12, min_open=True), default=None,
                      help="Stop the run cleanly before it spends more US dollars than this."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary (just the run id)."),
         click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of the run id."),
@@ -36,7 +38,7 @@ def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
 
 @click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--seed", type=SEED, default=None, help="Override the scenario's seed.")
 @llm_options
 @pass_cli
 def run(cli: CliContext, scenario: Path, seed: int | None, **options) -> None:  # noqa: ANN003
