@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import Field
 
 from troupe_es.errors import PersonaMergeError, ScenarioError
-from troupe_es.limits import MAX_NESTING, data_problem
+from troupe_es.limits import MAX_NESTING, MAX_PERSONAS, data_problem
 from troupe_es.personas.files import (
     PersonaSpec,
     load_persona_file,
@@ -45,7 +45,7 @@ _REF_KEYS = ("file", "fragments")
 class ScenarioFile(ScenarioFields):
     """A scenario file as written: personas are still inline dicts or file references."""
 
-    personas: list[dict[str, Any]] = Field(min_length=1)
+    personas: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_PERSONAS)
 
 
 def _load(base_dir: Path, value: Any, where: str, path: str, what: str) -> tuple[str, PersonaSpec]:
