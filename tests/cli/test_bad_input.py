@@ -230,3 +230,15 @@ def test_an_unknown_option_is_one_usage_line(recorded):
     url, _ = recorded
     res = troupe_in_process("log", "last", "--frm", "3", store=url)
     assert_one_line_error(res, 2, "--frm", "troupe-es log --help")
+
+
+def test_a_run_that_fails_is_one_line_too_and_is_recorded(workdir, monkeypatch):
+    from troupe_es.llm.mock_server import serve_in_thread
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-broken")
+    (workdir / "s.yaml").write_text(GOOD, encoding="utf-8")
+    with serve_in_thread(malformed_rate=1.0) as broken:
+        res = troupe_in_process("run", "s.yaml", "--llm", "openai", "--base-url", broken.base_url,
+                                store="sqlite:///events.db")
+    assert_one_line_error(res, 1, "error: run tiny-", "failed:")
+    assert _run_count("sqlite:///events.db") == 1  # the failure is in the log, with everything before it

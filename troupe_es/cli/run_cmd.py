@@ -95,7 +95,7 @@ def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inher
     if options.get("as_json"):
         echo_json(summary)
     else:
-        if not quiet:
+        if not quiet and outcome.status != "failed":  # a failed run is the one error line below
             err = console(stderr=True)
             style = {"completed": "green", "failed": "red"}.get(outcome.status, "yellow")
             err.print(f"[{style}]{outcome.status}[/{style}]: {plan.name}, {outcome.steps} step(s), "
