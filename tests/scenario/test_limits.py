@@ -203,3 +203,52 @@ def test_the_simulated_clock_cannot_pass_the_year_9999_even_from_python():
                                               r"year 9999 \(it is 9999-12-31T23:00:00"):
         room.run(1)
     assert sim.store.last_position() == before  # the step was refused before it started
+
+
+def test_script_and_intervention_counts_are_bounded(tmp_path):
+    from troupe_es.scenario.loader import resolve
+
+    base = {"name": "x", "personas": [{"name": "Lisa"}]}
+    with pytest.raises(ScenarioError, match=rf"^s.yaml: script: list should have at most {limits.MAX_SCRIPT_LINES} "
+                                            rf"items after validation, not {limits.MAX_SCRIPT_LINES + 1}$"):
+        resolve({**base, "script": [{"run": 0}] * (limits.MAX_SCRIPT_LINES + 1)}, "s.yaml", tmp_path)
+    intervention = {"name": "i", "when": {"step": 1}, "do": {"broadcast": "hi"}}
+    with pytest.raises(ScenarioError, match=rf"^s.yaml: interventions: list should have at most "
+                                            rf"{limits.MAX_INTERVENTIONS} items"):
+        resolve({**base, "interventions": [intervention] * (limits.MAX_INTERVENTIONS + 1)}, "s.yaml", tmp_path)
+
+
+def test_a_pipe_is_refused_without_blocking(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "pipe.yaml")  # opening it for reading would wait for a writer forever
+    with pytest.raises(ScenarioError, match=r"^pipe.yaml: not a regular file$"):
+        load_scenario("pipe.yaml")
+
+
+def test_the_documented_limits_are_the_enforced_ones():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in doc.splitlines()
+            if line.startswith("| ") and line.count("|") == 3}
+    expected = {
+        "scenario or persona file": f"{limits.MAX_FILE_BYTES // 2**20} MiB",
+        "nesting of mappings and lists": f"{limits.MAX_NESTING} levels",
+        "values in a file, YAML aliases expanded": f"{limits.MAX_VALUES:,}",
+        "agent and world names": f"1 to {limits.NAME_CHARS} characters",
+        "`personas`": f"{limits.MAX_PERSONAS:,}",
+        "`script`": f"{limits.MAX_SCRIPT_LINES:,} lines",
+        "`interventions`": f"{limits.MAX_INTERVENTIONS:,}",
+        "`poll.options`": f"{limits.MAX_POLL_OPTIONS:,}",
+        "steps of one `run:` line": f"{limits.MAX_STEPS_PER_RUN_LINE:,}",
+        "steps of the whole script": f"{limits.MAX_TOTAL_STEPS:,}",
+        "`max_actions_per_turn`": f"{limits.MAX_ACTIONS_PER_TURN}",
+        "a world step (`world.step`, `run.step`)": f"{limits.MIN_STEP_SECONDS} s to {limits.MAX_STEP_SECONDS / 86400:.0f} days",
+    }
+    for what, value in expected.items():
+        assert value in rows[what], (what, rows[what])
+    text_row = next(v for k, v in rows.items() if k.startswith("any text field"))
+    assert f"{limits.MAX_TEXT_CHARS:,}" in text_row
+    assert str(limits.INT64_MAX) in next(v for k, v in rows.items() if k.startswith("any whole number"))
