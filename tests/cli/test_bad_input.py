@@ -91,6 +91,8 @@ SCENARIOS = [
                 ("s.yaml", "line 3", "2026-02-30T09:00:00", "day is out of range for month")),
     BadScenario("impossible-date", _scenario(GOOD.replace("2026-03-01T09:00:00", "2026-02-30")),
                 ("s.yaml", "line 3", "2026-02-30", "day is out of range for month")),
+    *[BadScenario(f"yaml-tag-{tag}", _scenario(GOOD.replace("seed: 3", f"seed: {tag}")), ("s.yaml: line 2: YAML error: invalid",))
+      for tag in ("!!timestamp x", "!!int x", "!!float x", "!!bool x", "!!map x", "!!int 0b2")],
     BadScenario("year-99999", _scenario(GOOD.replace("2026-03-01T09:00:00", "99999-01-01T09:00:00")),
                 ("s.yaml: world.start:",)),
     BadScenario("clock-past-year-9999", _scenario(GOOD.replace("2026-03-01T09:00:00", "9999-12-31T23:00:00")
@@ -184,7 +186,7 @@ POSITIONS = [
 ]
 
 
-@pytest.mark.parametrize("argv, option", POSITIONS, ids=[" ".join(a[::2]) + " " + a[3] for a, _ in POSITIONS])
+@pytest.mark.parametrize("argv, option", POSITIONS, ids=[" ".join(a).replace(BIG, "BIG") for a, _ in POSITIONS])
 def test_a_position_beyond_64_bits_or_negative_is_a_usage_error(recorded, argv, option):
     url, _ = recorded
     before = _run_count(url)
@@ -206,7 +208,7 @@ OUTPUTS = [
 ]
 
 
-@pytest.mark.parametrize("argv", OUTPUTS, ids=[" ".join(a[::2]) + " " + a[-1].split("}")[0][1:] for a in OUTPUTS])
+@pytest.mark.parametrize("argv", OUTPUTS, ids=[" ".join([a[0]] + a[2:]) for a in OUTPUTS])
 def test_out_into_a_missing_or_unwritable_directory_is_one_line(recorded, tmp_path, argv):
     url, _ = recorded
     (tmp_path / "a-file").write_text("not a directory", encoding="utf-8")
@@ -242,3 +244,18 @@ def test_a_run_that_fails_is_one_line_too_and_is_recorded(workdir, monkeypatch):
                                 store="sqlite:///events.db")
     assert_one_line_error(res, 1, "error: run tiny-", "failed:")
     assert _run_count("sqlite:///events.db") == 1  # the failure is in the log, with everything before it
+
+
+def test_an_out_file_is_replaced_only_when_the_whole_write_succeeds(tmp_path):
+    from troupe_es.cli.output import output_file
+
+    target = tmp_path / "events.jsonl"
+    target.write_text("the previous export\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), output_file(target) as tmp:
+        tmp.write_text("half of a new export", encoding="utf-8")
+        raise RuntimeError("the disk filled up")
+    assert target.read_text(encoding="utf-8") == "the previous export\n"
+    with output_file(target) as tmp:
+        tmp.write_text("the new export\n", encoding="utf-8")
+    assert target.read_text(encoding="utf-8") == "the new export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl"]  # no temporary file left behind

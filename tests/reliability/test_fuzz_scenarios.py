@@ -39,7 +39,7 @@ NUMBERS = [0, -1, -(2**63) - 1, 2**63, 2**64, 10**30, -(10**30), 1e308, -1e-308,
 RAW_VALUES = ["2026-02-30", "2026-02-30T09:00:00", "9999-12-31T23:59:59", "9999-12-31T20:00:00-05:00", "0001-01-01",
               "99999-01-01", ".nan", ".inf", "-.inf", "0x7fffffffffffffffffff", "1e999", "99999999999999999999",
               "-99999999999999999999", "1000000001", "100000000", "-1", "0", "*undefined", "&a", "!!binary x",
-              "!!python/name:os.system", "!!timestamp x", "|", ">", "~", "{", "[[[[[[[[[[", '"\\ud800"', '"\\0"',
+              "!!python/name:os.system", "!!timestamp x", "!!int x", "!!bool x", "!!map x", "!!float .x", "!!set x", "|", ">", "~", "{", "[[[[[[[[[[", '"\\ud800"', '"\\0"',
               '"a\\nb"', "3654d", "0.0001", "1ms", "x" * 300, '"' + "y" * 200 + '"']
 """Raw YAML put after a key as written: dates, numbers and tags that a YAML dumper would quote."""
 values = st.recursive(

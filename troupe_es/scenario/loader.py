@@ -142,15 +142,20 @@ def _yaml_loader() -> type:
             seen.add(key)
         return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
-    def construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    def construct_object(self: yaml.SafeLoader, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML's constructors raise plain Python errors for values they cannot build
+        # (2026-02-30, `!!int x`, `!!bool x`, `!!map x`): name the line and the value instead.
         try:
-            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-        except (ValueError, OverflowError) as exc:  # 2026-02-30: PyYAML's datetime() raises
-            raise yaml.constructor.ConstructorError(None, None, f"invalid date {node.value!r}: {exc}",
+            return yaml.SafeLoader.construct_object(self, node, deep=deep)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+            kind = {"timestamp": "date"}.get(node.tag.rsplit(":", 1)[-1], node.tag.rsplit(":", 1)[-1])
+            value = f" {node.value!r}" if isinstance(node.value, str) else ""
+            reason = f": {exc}" if isinstance(exc, (ValueError, OverflowError)) else ""
+            raise yaml.constructor.ConstructorError(None, None, f"invalid {kind}{value}{reason}",
                                                     node.start_mark) from None
 
+    UniqueKeyLoader.construct_object = construct_object  # type: ignore[method-assign]
     UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     return UniqueKeyLoader
 
 
