@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from itertools import repeat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,7 @@ class RunOutcome:
 
 
 def steps_in(script: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> int:
-    """World steps a script will run (for progress bars)."""
+    """World steps a script will run (for progress bars): counted, never expanded."""
     total = 0
     for line in script:
         if "run" in line:
@@ -71,15 +72,21 @@ def steps_in(script: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> int:
     return total
 
 
-def line_commands(line: dict[str, Any], world: str) -> list[Any]:
-    """The commands one script line stands for (pure)."""
+def line_commands(line: dict[str, Any], world: str) -> Iterator[Any]:
+    """The commands one script line stands for (pure), one at a time.
+
+    A generator: ``run: 100000000`` yields the same immutable :class:`AdvanceStep` lazily, so a
+    run of any length starts at once and holds one command in memory, and a budget stop or a
+    failure after three steps never paid for the other 99,999,997."""
     if "broadcast" in line:
-        return [Broadcast(world=world, content=str(line["broadcast"]))]
+        yield Broadcast(world=world, content=str(line["broadcast"]))
+        return
     for key, kind in _STIMULI.items():
         if key in line:
             spec = line[key]
-            return [Perceive(agent=spec["to"], kind=kind, content=spec["text"],
-                             source=spec.get("from") or ("world" if kind in ("listen", "see") else None))]
+            yield Perceive(agent=spec["to"], kind=kind, content=spec["text"],
+                           source=spec.get("from") or ("world" if kind in ("listen", "see") else None))
+            return
     if "run" in line:
         value = line["run"]
         steps = int(value["steps"] if isinstance(value, dict) else value)
@@ -90,20 +97,22 @@ def line_commands(line: dict[str, Any], world: str) -> list[Any]:
             from troupe_es.scenario import parse_duration
 
             seconds = parse_duration(value["step"]).total_seconds()
-        return [AdvanceStep(world=world, step_seconds=seconds) for _ in range(steps)]
-    if "make_accessible" in line:
+        yield from repeat(AdvanceStep(world=world, step_seconds=seconds), steps)
+    elif "make_accessible" in line:
         value = line["make_accessible"]
         if value in ("everyone", "all", True):
-            return [MakeAccessible(world=world, everyone=True)]
-        return [MakeAccessible(world=world, agents=tuple(value))]
-    if "relate" in line:
+            yield MakeAccessible(world=world, everyone=True)
+        else:
+            yield MakeAccessible(world=world, agents=tuple(value))
+    elif "relate" in line:
         spec = line["relate"]
-        return [Relate(world=world, between=tuple(spec["between"]), relation=spec["relation"])]  # type: ignore[arg-type]
-    if "poll" in line:
+        yield Relate(world=world, between=tuple(spec["between"]), relation=spec["relation"])  # type: ignore[arg-type]
+    elif "poll" in line:
         spec = line["poll"]
-        return [AskPoll(world=world, question=spec["question"], options=tuple(spec["options"]),
-                        agents=tuple(spec.get("to") or ()))]
-    raise SimulationError(f"unknown script line {line!r}")
+        yield AskPoll(world=world, question=spec["question"], options=tuple(spec["options"]),
+                      agents=tuple(spec.get("to") or ()))
+    else:
+        raise SimulationError(f"unknown script line {line!r}")
 
 
 def set_up(bus: "MessageBus", plan: RunPlan) -> None:

@@ -205,6 +205,11 @@ def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
     start = world.clock_dt()
     seconds = cmd.step_seconds or world.step_seconds
     name = cmd.world
+    try:
+        end = start + timedelta(seconds=seconds) if start else None
+    except OverflowError:
+        raise SimulationError(f"world {name!r}: step {step} would take the simulated clock past the year 9999 "
+                              f"(it is {start.isoformat()})") from None
     recorded: list[Recorded] = []
     started = bus.record([bus.new(f"world/{name}", StepStarted(world=name, step=step), sim_time=start)])[0]
     recorded.append(started)
@@ -216,7 +221,6 @@ def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
     recorded += records
     if failure is not None:
         raise failure
-    end = start + timedelta(seconds=seconds) if start else None
     recorded += bus.record([bus.new(f"world/{name}", StepCompleted(world=name, step=step), sim_time=end)])
     return recorded
 

@@ -35,6 +35,7 @@ class RunRow:
     writer: dict | None = None
 
     def to_dict(self) -> dict:
+        """JSON-compatible: every field (``parent_run_id`` and ``fork_position`` for a fork), plus ``tokens``."""
         data = self.__dict__.copy()
         data.pop("writer", None)
         data["started_at"] = self.started_at.isoformat() if self.started_at else None
@@ -101,3 +102,51 @@ def run_rows(store: EventStore, *, stale_after: float = DEFAULT_STALE_AFTER) -> 
             row = replace(row, status="stale")
         rows.append(row)
     return rows
+
+
+@dataclass(frozen=True)
+class TreeLine:
+    """One run in the fork tree. ``lasts`` has one flag per level below its root: whether the run
+    (or its ancestor at that level) is the last fork of its parent; ``depth`` is its length."""
+
+    row: RunRow
+    lasts: tuple[bool, ...] = ()
+
+    @property
+    def depth(self) -> int:
+        return len(self.lasts)
+
+
+def fork_tree(rows: list[RunRow]) -> list[TreeLine]:
+    """``rows`` in tree order: every root run (not a fork, or a fork whose parent is not in the
+    store) in the given order, each followed by its forks in the given order, forks of forks
+    under them, at any depth. Every row appears exactly once, even if the log held a cycle."""
+    ids = {r.run_id for r in rows}
+    forks: dict[str, list[RunRow]] = {}
+    roots: list[RunRow] = []
+    for r in rows:
+        if r.parent_run_id in ids and r.parent_run_id != r.run_id:
+            forks.setdefault(r.parent_run_id, []).append(r)  # type: ignore[arg-type]
+        else:
+            roots.append(r)
+    out: list[TreeLine] = []
+    seen: set[str] = set()
+
+    def walk(root: RunRow) -> None:
+        stack = [TreeLine(root)]
+        while stack:
+            line = stack.pop()
+            if line.row.run_id in seen:
+                continue
+            seen.add(line.row.run_id)
+            out.append(line)
+            children = forks.get(line.row.run_id, [])
+            for i in reversed(range(len(children))):  # reversed onto the stack: popped in order
+                stack.append(TreeLine(children[i], line.lasts + (i == len(children) - 1,)))
+
+    for root in roots:
+        walk(root)
+    for r in rows:  # only a cycle of parents leaves rows unvisited: show them as roots
+        if r.run_id not in seen:
+            walk(r)
+    return out

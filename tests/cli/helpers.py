@@ -26,3 +26,27 @@ def troupe(*args: str, store: str | None = None, env: dict | None = None, cwd=No
     proc = subprocess.run(argv, capture_output=True, text=True, env=full_env, cwd=cwd,
                           input=input, timeout=timeout)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def troupe_in_process(*args: str, store: str | None = None) -> Result:
+    """``troupe-es [--store URL] ARGS...`` called in this process through the console entry point
+    (``main``), capturing what a user sees. Anything that escapes ``main`` — which a user would
+    see as a traceback — is printed to ``err`` as one, and ``code`` is then ``None``."""
+    import io
+    import traceback
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from troupe_es.cli import main
+
+    argv = (["--store", store] if store else []) + list(args)
+    out, err = io.StringIO(), io.StringIO()
+    code: int | None = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:  # noqa: BLE001 - exactly what the test looks for
+            traceback.print_exc(file=err)
+            code = None
+    return Result(code, out.getvalue(), err.getvalue())  # type: ignore[arg-type]

@@ -58,7 +58,7 @@ def test_runs_json_lists_each_run_with_usage_and_lineage(recorded):
 def test_runs_table_shows_family_tree(recorded):
     res = troupe("runs", store=recorded)
     assert res.code == 0
-    assert "run-alpha" in res.out and "fork of run-alph@3" in res.out and "cereal" in res.out
+    assert "run-alpha" in res.out and "└─ run-beta" in res.out and "run-alpha @ 3" in res.out and "cereal" in res.out
 
 
 def test_log_json_lines_have_envelope_and_payload(recorded):

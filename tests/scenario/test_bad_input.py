@@ -61,6 +61,7 @@ CASES = [
     # values
     (lambda t: t.replace("seed: 3", "seed: abc"),
      "s.yaml: seed: input should be a valid integer, unable to parse string as an integer, got 'abc'"),
+    (lambda t: t.replace("step: 15m", "step: [15m]"), "s.yaml: world.step: input should be a valid string"),
     (lambda t: t.replace("step: 15m", "step: soon"),
      "s.yaml: world.step: invalid duration 'soon': use e.g. 30s, 15m, 1h, 1h30m or 1d"),
     (lambda t: t.replace("name: Room", "type: graph"),

@@ -3,7 +3,8 @@
 ``troupe-es --help`` imports only click and this module; each subcommand's module (and the heavy
 libraries it needs: pydantic, SQLAlchemy, polars, openai, lancedb) is imported when it runs.
 Any :class:`~troupe_es.errors.TroupeError` becomes one line on stderr and exit code 1 (3 for
-replay divergence and failed verification), never a traceback.
+replay divergence and failed verification), never a traceback; a usage error (an unknown option,
+a value out of range) is one line too, with exit code 2.
 """
 
 from __future__ import annotations
@@ -104,7 +105,11 @@ def _main(argv: list[str] | None) -> None:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
+        # One line, like every other error: the problem, and for a usage error where to look.
+        message = " ".join(exc.format_message().split())
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if isinstance(exc, click.UsageError) and ctx else ""
+        click.echo(f"error: {message}{hint}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from troupe_es.cli.context import CliContext, console, pass_cli
+from troupe_es.cli.output import output_file
 from troupe_es.errors import ConfigurationError
 
 _TABLE_COLUMNS = [("time", "time"), ("agent", "agent"), ("step", "step"), ("gen_ai.request.model", "model"),
@@ -44,52 +45,80 @@ def audit(cli: CliContext, run: str, fmt: str, out_path: Path | None) -> None:
     failed calls' answered attempts included — vs. saved by the cache, p50/p95 latency).
 
     "cost $" is what the provider charges (the mock LLM charges nothing); "est. $" is what the
-    same tokens cost at the price table's list prices.
+    same tokens cost at the price table's list prices. A call whose process died before its
+    answer was recorded shows as "unanswered" (it may have been paid for).
     """
-    from troupe_es.projections.llm_audit import audit as build
-
     store = cli.store
     run_id = store.resolve_run(run)
-    rows, summary = build(store, run_id)
-    if fmt == "parquet":
-        if out_path is None:
-            raise ConfigurationError("--format parquet needs --out PATH")
-        rows.write_parquet(out_path)
-        click.echo(f"wrote {rows.height} calls to {out_path}", err=True)
+    if fmt == "parquet" and out_path is None:
+        raise ConfigurationError("--format parquet needs --out PATH")
+    if out_path is None:
+        _print(store, run_id, fmt)
         return
+    with output_file(out_path) as tmp:  # a missing or unwritable directory fails here, before any work
+        rows = _write(store, run_id, fmt, tmp)
+    click.echo(f"wrote {rows} calls to {out_path}", err=True)
+
+
+def _print(store, run_id: str, fmt: str) -> None:  # noqa: ANN001
+    """The audit on stdout (a rich table on a terminal)."""
+    if fmt == "table":
+        rows, summary = _build(store, run_id)
+        out = console()
+        out.print(_table(rows, run_id))
+        out.print(_totals(summary))
+        return
+    text = _text(*_build(store, run_id), run_id, fmt)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _write(store, run_id: str, fmt: str, path: Path) -> int:  # noqa: ANN001
+    """Write the audit to ``path``; the number of calls written."""
+    rows, summary = _build(store, run_id)
+    if fmt == "parquet":
+        rows.write_parquet(path)
+    else:
+        path.write_text(_text(rows, summary, run_id, fmt), encoding="utf-8")
+    return rows.height
+
+
+def _build(store, run_id: str):  # noqa: ANN001, ANN202 - polars is imported lazily
+    from troupe_es.projections.llm_audit import audit as build
+
+    return build(store, run_id)
+
+
+def _text(rows, summary: dict, run_id: str, fmt: str) -> str:  # noqa: ANN001
     if fmt == "csv":
-        text = rows.write_csv()
-    elif fmt == "json":
-        text = json.dumps({"run_id": run_id, "calls": rows.to_dicts(), "totals": summary}, default=str, indent=2)
-    else:
-        from rich.table import Table
+        return rows.write_csv()
+    if fmt == "json":
+        return json.dumps({"run_id": run_id, "calls": rows.to_dicts(), "totals": summary}, default=str, indent=2)
+    from io import StringIO
 
-        out = console() if out_path is None else None
-        table = Table(box=None, header_style="bold", title=f"LLM calls of {run_id}")
-        for _, label in _TABLE_COLUMNS:
-            table.add_column(label, justify="right" if label in ("in", "out", "ms", "tries", "cost $", "est. $", "step") else "left")
-        for row in rows.iter_rows(named=True):
-            table.add_row(*[_cell(name, row.get(name)) for name, _ in _TABLE_COLUMNS])
-        p50 = summary["p50_latency_ms"]
-        p95 = summary["p95_latency_ms"]
-        line = (f"total: {summary['calls']} calls, {summary['cache_hits']} cache hits, {summary['cache_misses']} "
-                f"misses, {summary['cache_evictions']} evictions, {summary['failures']} failed, {summary['input_tokens']}+{summary['output_tokens']} tokens "
-                f"paid, ${summary['cost_usd']:.5f} spent (${summary['estimated_cost_usd']:.5f} at list prices), "
-                f"${summary['cost_saved_usd']:.5f} saved, "
-                f"p50 {p50 or 0:.0f} ms, p95 {p95 or 0:.0f} ms")
-        if out is not None:
-            out.print(table)
-            out.print(line)
-            return
-        from io import StringIO
+    from rich.console import Console
 
-        from rich.console import Console
+    buffer = StringIO()
+    Console(file=buffer, width=200).print(_table(rows, run_id))
+    return buffer.getvalue() + _totals(summary) + "\n"
 
-        buffer = StringIO()
-        Console(file=buffer, width=200).print(table)
-        text = buffer.getvalue() + line + "\n"
-    if out_path is not None:
-        out_path.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {rows.height} calls to {out_path}", err=True)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+def _table(rows, run_id: str):  # noqa: ANN001, ANN202 - rich is imported lazily
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", title=f"LLM calls of {run_id}")
+    for _, label in _TABLE_COLUMNS:
+        table.add_column(label, justify="right" if label in ("in", "out", "ms", "tries", "cost $", "est. $", "step") else "left")
+    for row in rows.iter_rows(named=True):
+        table.add_row(*[_cell(name, row.get(name)) for name, _ in _TABLE_COLUMNS])
+    return table
+
+
+def _totals(summary: dict) -> str:
+    p50 = summary["p50_latency_ms"]
+    p95 = summary["p95_latency_ms"]
+    return (f"total: {summary['calls']} calls, {summary['cache_hits']} cache hits, {summary['cache_misses']} "
+            f"misses, {summary['cache_evictions']} evictions, {summary['failures']} failed, "
+            f"{summary['unanswered']} unanswered, {summary['input_tokens']}+{summary['output_tokens']} tokens "
+            f"paid, ${summary['cost_usd']:.5f} spent (${summary['estimated_cost_usd']:.5f} at list prices), "
+            f"${summary['cost_saved_usd']:.5f} saved, "
+            f"p50 {p50 or 0:.0f} ms, p95 {p95 or 0:.0f} ms")

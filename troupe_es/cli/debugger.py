@@ -30,6 +30,7 @@ from troupe_es.errors import ConfigurationError, SimulationError
 from troupe_es.events import event_classes
 from troupe_es.events.envelope import Recorded
 from troupe_es.history import field_value, last_change
+from troupe_es.limits import INT64_MAX, INT64_MIN
 from troupe_es.snapshots import agent_state_at, state_at
 from troupe_es.store.base import EventStore
 from troupe_es.store.rows import StoredRow, decode_row
@@ -93,9 +94,12 @@ ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help", "c": "continue
 
 def _int(text: str, what: str) -> int:
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise ConfigurationError(f"{what} must be a whole number, not {text!r}") from None
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ConfigurationError(f"{what} must fit in 64 bits, not {text}")
+    return value
 
 
 def _event_type(name: str) -> str:

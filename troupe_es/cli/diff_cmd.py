@@ -7,12 +7,13 @@ import sys
 import click
 
 from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli
+from troupe_es.cli.params import POSITION
 
 
 @click.command()
 @click.argument("run")
-@click.option("--from", "from_position", type=int, required=True, metavar="P", help="Earlier position.")
-@click.option("--to", "to_position", type=int, required=True, metavar="Q", help="Later position.")
+@click.option("--from", "from_position", type=POSITION, required=True, metavar="P", help="Earlier position.")
+@click.option("--to", "to_position", type=POSITION, required=True, metavar="Q", help="Later position.")
 @click.option("--agent", default=None, metavar="A", help="Only this agent (and its world).")
 @json_option
 @pass_cli

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from troupe_es.cli.context import CliContext, console, pass_cli
+from troupe_es.cli.output import output_file
 
 
 @click.command()
@@ -23,15 +24,16 @@ def export(cli: CliContext, run: str, fmt: str, out_path: Path) -> None:
     store = cli.store
     run_id = store.resolve_run(run)
     count = 0
-    if fmt == "jsonl":
-        with out_path.open("w", encoding="utf-8") as fh:
-            for rec in store.read(run_id=run_id):
-                fh.write(json.dumps(rec.to_json_dict(), ensure_ascii=False) + "\n")
-                count += 1
-    else:
-        from troupe_es.projections.analytics import events_frame
+    with output_file(out_path) as tmp:  # a missing or unwritable directory fails here, before any work
+        if fmt == "jsonl":
+            with tmp.open("w", encoding="utf-8") as fh:
+                for rec in store.read(run_id=run_id):
+                    fh.write(json.dumps(rec.to_json_dict(), ensure_ascii=False) + "\n")
+                    count += 1
+        else:
+            from troupe_es.projections.analytics import events_frame
 
-        frame = events_frame(store, run_id).collect()
-        frame.write_parquet(out_path)
-        count = frame.height
+            frame = events_frame(store, run_id).collect()
+            frame.write_parquet(tmp)
+            count = frame.height
     console(stderr=True).print(f"wrote {count} events of {run_id} to {out_path}")

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from troupe_es.cli.context import CliContext, pass_cli
+from troupe_es.cli.params import POSITION
 from troupe_es.cli.run_cmd import execute_and_report, llm_options
 
 
 @click.command()
 @click.argument("run")
-@click.option("--at", "position", type=int, required=True, metavar="P",
+@click.option("--at", "position", type=POSITION, required=True, metavar="P",
               help="The last position of RUN the fork keeps.")
 @click.option("--scenario", "scenario_path", type=click.Path(path_type=Path), default=None,
               help="A scenario whose script replaces the rest of the parent's (changed personas apply).")

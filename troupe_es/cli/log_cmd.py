@@ -7,6 +7,7 @@ import time
 import click
 
 from troupe_es.cli.context import CliContext, console, echo_json, pass_cli
+from troupe_es.cli.params import POSITION
 
 _END_TYPES = ("RunCompleted", "RunFailed", "RunInterrupted")
 
@@ -16,8 +17,8 @@ _END_TYPES = ("RunCompleted", "RunFailed", "RunInterrupted")
 @click.option("--type", "types", multiple=True, metavar="T", help="Only events of this type (repeatable).")
 @click.option("--stream", default=None, metavar="S", help="Only events of this stream (e.g. agent/Lisa).")
 @click.option("--agent", default=None, metavar="A", help="Only events by or about this agent.")
-@click.option("--from", "from_position", type=int, default=None, metavar="P", help="First position (inclusive).")
-@click.option("--until", "until_position", type=int, default=None, metavar="P", help="Last position (inclusive).")
+@click.option("--from", "from_position", type=POSITION, default=None, metavar="P", help="First position (inclusive).")
+@click.option("--until", "until_position", type=POSITION, default=None, metavar="P", help="Last position (inclusive).")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events until the run completes, fails or is interrupted (Ctrl-C stops).")
 @click.option("--transcript", is_flag=True, help="Show the conversation only, chat style.")
 @click.option("--json", "as_json", is_flag=True,

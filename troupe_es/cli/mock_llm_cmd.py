@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from troupe_es.cli.params import SEED
 from troupe_es.errors import ConfigurationError
 
 
@@ -31,7 +32,7 @@ def mock_llm() -> None:
               help="Share of requests given a --hostile answer.")
 @click.option("--hostile-attempts", type=click.IntRange(0), default=0, show_default=True,
               help="Only the first N attempts of each request can be hostile (0: every attempt).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault injection.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the fault injection.")
 def serve(host: str, port: int, latency_ms: float, error_rate: float, malformed_rate: float,
           retry_after: float, error_kinds: str, hostile: str, hostile_rate: float, hostile_attempts: int,
           seed: int) -> None:

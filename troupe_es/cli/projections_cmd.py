@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli
+from troupe_es.limits import INT64_MAX
 
 
 @click.group()
@@ -56,7 +57,7 @@ def status(cli: CliContext, name: str | None, as_json: bool) -> None:
 
 @projections.command()
 @click.argument("name", required=False)
-@click.option("--every", type=int, default=None, metavar="K",
+@click.option("--every", type=click.IntRange(1, INT64_MAX), default=None, metavar="K",
               help="Snapshot interval in events for run_state (default 1000).")
 @json_option
 @pass_cli

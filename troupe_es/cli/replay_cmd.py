@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from troupe_es.cli.context import CliContext, echo_json, json_option, pass_cli
+from troupe_es.cli.params import POSITION
 from troupe_es.cli.uptime import process_seconds
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("run")
-@click.option("--until", type=int, default=None, metavar="P", help="Stop once position P has been re-produced.")
+@click.option("--until", type=POSITION, default=None, metavar="P", help="Stop once position P has been re-produced.")
 @click.option("--verify", is_flag=True, help="Compare every re-produced event's content hash with the log.")
 @json_option
 @pass_cli

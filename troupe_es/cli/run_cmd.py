@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from troupe_es.cli.context import CliContext, echo_json, pass_cli
+from troupe_es.cli.params import SEED
 from troupe_es.cli.uptime import process_seconds
+from troupe_es.limits import INT64_MAX
 
 
 def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
@@ -26,9 +28,9 @@ def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
                      help="Agents acting concurrently within a step (same results as sequential)."),
         click.option("--call-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="SECONDS",
                      help="Give up on one LLM call after this long, every retry included (default: 120)."),
-        click.option("--budget-tokens", type=click.IntRange(1), default=None,
+        click.option("--budget-tokens", type=click.IntRange(1, INT64_MAX), default=None,
                      help="Stop the run cleanly before it spends more tokens than this."),
-        click.option("--budget-cost", type=click.FloatRange(0, min_open=True), default=None,
+        click.option("--budget-cost", type=click.FloatRange(0, 1e12, min_open=True), default=None,
                      help="Stop the run cleanly before it spends more US dollars than this."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary (just the run id)."),
         click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of the run id."),
@@ -40,7 +42,7 @@ def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
 
 @click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--seed", type=SEED, default=None, help="Override the scenario's seed.")
 @llm_options
 @pass_cli
 def run(cli: CliContext, scenario: Path, seed: int | None, **options) -> None:  # noqa: ANN003
@@ -129,7 +131,7 @@ def report(outcome, bus, progress, name: str, options: dict, *, cpu_seconds: flo
     if options.get("as_json"):
         echo_json(summary)
     else:
-        if not quiet:
+        if not quiet and outcome.status != "failed":  # a failed run is the one error line below
             colour = {"completed": "green", "failed": "red"}.get(outcome.status, "yellow")
             click.echo(f"{click.style(outcome.status, fg=colour)}: {name}, {outcome.steps} step(s), "
                        f"{progress.llm_calls} LLM call(s) ({progress.cache_hits} from cache), "

@@ -14,37 +14,24 @@ def runs(cli: CliContext, as_json: bool) -> None:
     """List the runs in the store: id, scenario, status, parent, events, LLM calls, tokens, cost.
 
     Tokens and cost count what was actually paid: cache hits and replays cost nothing.
-    Forked runs show their parent run and fork position (the family tree).
+    Runs are drawn as a family tree: each fork under its parent (forks of forks under them),
+    with the parent's full id and the fork position in the "fork of" column.
+
+    --json prints one object per run, oldest first, with parent_run_id, fork_position and depth
+    (0 for a run that is no fork).
     """
-    from troupe_es.projections.runs import run_rows
+    from troupe_es.projections.runs import fork_tree, run_rows
 
     rows = run_rows(cli.store)
+    tree = fork_tree(rows)
     if as_json:
-        echo_json([r.to_dict() for r in rows])
+        depths = {line.row.run_id: line.depth for line in tree}
+        echo_json([{**r.to_dict(), "depth": depths[r.run_id]} for r in rows])
         return
-    from rich.table import Table
+    from troupe_es.cli.views import render_runs
 
     out = console()
     if not rows:
         out.print(f"no runs in {cli.store.url}")
         return
-    by_id = {r.run_id: r for r in rows}
-    table = Table(box=None, header_style="bold")
-    for col, justify in (("run", "left"), ("scenario", "left"), ("status", "left"), ("started", "left"),
-                         ("events", "right"), ("calls", "right"), ("hits", "right"),
-                         ("tokens", "right"), ("cost $", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for r in rows:
-        depth, parent = 0, r.parent_run_id
-        while parent in by_id and depth < 20:
-            depth, parent = depth + 1, by_id[parent].parent_run_id
-        name = ("  " * depth + "└ " if depth else "") + r.run_id
-        if r.parent_run_id:
-            name += f" (fork of {r.parent_run_id[:8]}@{r.fork_position})"
-        status_style = {"completed": "green", "failed": "red"}.get(r.status, "yellow")
-        cost = f"{r.cost_usd:.4f}" + ("+?" if r.unknown_cost_calls else "")
-        table.add_row(name, r.scenario, f"[{status_style}]{r.status}[/{status_style}]",
-                      r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else "-",
-                      str(r.events), str(r.llm_calls), str(r.cache_hits),
-                      str(r.input_tokens + r.output_tokens), cost)
-    out.print(table)
+    out.print(render_runs(tree))

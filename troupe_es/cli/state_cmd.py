@@ -7,13 +7,14 @@ import sys
 import click
 
 from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli
+from troupe_es.cli.params import COUNT, POSITION
 
 
 @click.command()
 @click.argument("run")
-@click.option("--at", "position", type=int, default=None, metavar="P",
+@click.option("--at", "position", type=POSITION, default=None, metavar="P",
               help="Position: the state after the event at P (default: the run's end).")
-@click.option("--step", type=int, default=None, metavar="N",
+@click.option("--step", type=COUNT, default=None, metavar="N",
               help="The state at the start of step N (just before its StepStarted).")
 @click.option("--world", default=None, metavar="W", help="World whose step --step counts (default: any).")
 @click.option("--agent", default=None, metavar="A", help="Only this agent (and its world).")

@@ -8,7 +8,7 @@ titled sections and borderless tables when the output is piped (readable in a lo
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -20,6 +20,9 @@ from rich.text import Text
 from troupe_es.cli.render import clip, summarize
 from troupe_es.domain import AgentState, RunState
 from troupe_es.events.envelope import Recorded
+
+if TYPE_CHECKING:
+    from troupe_es.projections.runs import TreeLine
 
 MEMORY_SHOWN = 8
 
@@ -224,3 +227,32 @@ def render_llm(request: Recorded | None, outcome: Recorded | None, *, plain: boo
         parts.append(Text("(no completion recorded)", style="dim"))
     title = f"LLM call {request.event.call_id}" if request is not None else "LLM call"  # type: ignore[attr-defined]
     return section(title, Group(*parts), plain, style="magenta")
+
+
+def tree_prefix(lasts: tuple[bool, ...]) -> str:
+    """The branch drawing before a run of the fork tree: ``├─ ``, ``│  └─ ``..."""
+    if not lasts:
+        return ""
+    rails = "".join("   " if last else "│  " for last in lasts[:-1])
+    return rails + ("└─ " if lasts[-1] else "├─ ")
+
+
+def render_runs(tree: "list[TreeLine]") -> Table:
+    """The runs of a store as a table in fork-tree order: each fork indented under its parent,
+    the parent's full id and fork position in their own column."""
+    table = Table(box=None, header_style="bold")
+    for col, justify in (("run", "left"), ("fork of", "left"), ("scenario", "left"), ("status", "left"),
+                         ("started", "left"), ("events", "right"), ("calls", "right"), ("hits", "right"),
+                         ("tokens", "right"), ("cost $", "right")):
+        table.add_column(col, justify=justify, no_wrap=col in ("run", "fork of"))  # type: ignore[arg-type]
+    for line in tree:
+        r = line.row
+        parent = f"{r.parent_run_id} @ {r.fork_position}" if r.parent_run_id else "-"
+        status_style = {"completed": "green", "failed": "red"}.get(r.status, "yellow")
+        cost = f"{r.cost_usd:.4f}" + ("+?" if r.unknown_cost_calls else "")
+        table.add_row(escape(tree_prefix(line.lasts) + r.run_id), escape(parent), escape(r.scenario),
+                      f"[{status_style}]{r.status}[/{status_style}]",
+                      r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else "-",
+                      str(r.events), str(r.llm_calls), str(r.cache_hits),
+                      str(r.input_tokens + r.output_tokens), cost)
+    return table

@@ -21,11 +21,13 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from troupe_es.errors import PersonaMergeError, ScenarioError
+from troupe_es.limits import MAX_NESTING, data_problem
 from troupe_es.personas.model import Persona
 from troupe_es.personas.problems import describe, model_vocabulary
+from troupe_es.textfile import read_text_file
 
 PersonaKind = Literal["TinyPerson", "Fragment", "persona"]
-_FRAGMENT_PLACEHOLDER = "\x00fragment"
+_FRAGMENT_PLACEHOLDER = "fragment"  # validates a fragment's fields; removed again
 
 
 @dataclass(frozen=True)
@@ -64,18 +66,18 @@ def validate_persona(data: dict[str, Any], *, where: str, prefix: str = "") -> P
 def read_persona_file(path: str | Path) -> tuple[PersonaKind, dict[str, Any]]:
     """The kind and raw ``persona`` dict of a TinyTroupe file (agent, fragment or bare persona)."""
     p = Path(path)
+    text = read_text_file(p, "persona")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{p}: persona file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{p}: is a directory, not a persona file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{p}: not a UTF-8 text file") from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"{p}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ScenarioError(f"{p}: nested more than {MAX_NESTING} levels deep") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{p}: a persona file must hold a JSON object")
+    problem = data_problem(data)
+    if problem is not None:
+        raise ScenarioError(f"{p}: {problem[0] or 'persona'}: {problem[1]}")
     if "type" not in data:
         return "persona", data
     if data["type"] not in ("TinyPerson", "Fragment"):

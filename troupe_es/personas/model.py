@@ -9,9 +9,15 @@ are: a plain-string ``occupation`` becomes ``{title}``, a list ``personality`` b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from troupe_es.limits import check_name
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(check_name)]
+"""An agent (or world) name: fits the event store's stream column on every backend, no control
+characters (:func:`troupe_es.limits.check_name`)."""
 
 
 def _one_item_list(value: Any) -> Any:
@@ -64,8 +70,9 @@ class Persona(_Open):
     ``{"name": ..., "description": ...}`` objects.
     """
 
-    name: str = Field(min_length=1)
+    name: Name
     age: int | None = Field(default=None, ge=0)
+
     gender: str | None = None
     nationality: str | None = None
     residence: str | None = None

@@ -39,7 +39,7 @@ def _is_union_label(part: Any) -> bool:
     if not isinstance(part, str):
         return False
     return (part in _TYPE_LABELS or any(c in part for c in "[]('") or part[:1].isupper()
-            or part.startswith(("function-", "literal", "tagged-union")))
+            or part.startswith(("function-", "literal", "tagged-union", "constrained-")))
 
 
 def _message(err: dict[str, Any], loc: list[Any], vocabulary: Vocabulary) -> str:

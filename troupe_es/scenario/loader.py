@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import Field
 
 from troupe_es.errors import PersonaMergeError, ScenarioError
+from troupe_es.limits import MAX_NESTING, MAX_PERSONAS, data_problem
 from troupe_es.personas.files import (
     PersonaSpec,
     load_persona_file,
@@ -28,7 +29,15 @@ from troupe_es.personas.files import (
     validate_persona,
     value_at,
 )
-from troupe_es.scenario.scenario import ResolvedPersona, Scenario, ScenarioFields, check_names, validate
+from troupe_es.scenario.scenario import (
+    ResolvedPersona,
+    Scenario,
+    ScenarioFields,
+    check_bounds,
+    check_names,
+    validate,
+)
+from troupe_es.textfile import read_text_file
 
 _REF_KEYS = ("file", "fragments")
 
@@ -36,14 +45,14 @@ _REF_KEYS = ("file", "fragments")
 class ScenarioFile(ScenarioFields):
     """A scenario file as written: personas are still inline dicts or file references."""
 
-    personas: list[dict[str, Any]] = Field(min_length=1)
+    personas: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_PERSONAS)
 
 
 def _load(base_dir: Path, value: Any, where: str, path: str, what: str) -> tuple[str, PersonaSpec]:
     if not isinstance(value, str) or not value.strip():
         raise ScenarioError(f"{where}: {path}: expected a file path, got {value!r}")
     file = base_dir / value
-    if not file.is_file():
+    if not file.exists():
         raise ScenarioError(f"{where}: {path}: {what} file not found: {value}")
     try:
         return value, load_persona_file(file)
@@ -100,12 +109,16 @@ def resolve_persona(entry: dict[str, Any], index: int, where: str, base_dir: Pat
 
 
 def resolve(data: Any, where: str, base_dir: Path) -> Scenario:
-    """Validate parsed YAML, resolve its personas and check every agent name."""
+    """Validate parsed YAML, resolve its personas and check every agent name and bound."""
+    problem = data_problem(data)
+    if problem is not None:
+        raise ScenarioError(f"{where}: {problem[0] or 'scenario'}: {problem[1]}")
     raw = validate(ScenarioFile, data, where)
     personas = tuple(resolve_persona(entry, i, where, base_dir) for i, entry in enumerate(raw.personas))
     fields = {name: getattr(raw, name) for name in ScenarioFields.model_fields}
     scenario = Scenario(**fields, personas=personas, path=where)
     check_names(scenario, where)
+    check_bounds(scenario, where)
     return scenario
 
 
@@ -129,6 +142,19 @@ def _yaml_loader() -> type:
             seen.add(key)
         return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
+    def construct_object(self: yaml.SafeLoader, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML's constructors raise plain Python errors for values they cannot build
+        # (2026-02-30, `!!int x`, `!!bool x`, `!!map x`): name the line and the value instead.
+        try:
+            return yaml.SafeLoader.construct_object(self, node, deep=deep)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+            kind = {"timestamp": "date"}.get(node.tag.rsplit(":", 1)[-1], node.tag.rsplit(":", 1)[-1])
+            value = f" {node.value!r}" if isinstance(node.value, str) else ""
+            reason = f": {exc}" if isinstance(exc, (ValueError, OverflowError)) else ""
+            raise yaml.constructor.ConstructorError(None, None, f"invalid {kind}{value}{reason}",
+                                                    node.start_mark) from None
+
+    UniqueKeyLoader.construct_object = construct_object  # type: ignore[method-assign]
     UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     return UniqueKeyLoader
 
@@ -143,27 +169,19 @@ def parse_yaml(text: str, where: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}: " if mark is not None else ""
         problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        kind = "YAML error" if "duplicate key" in problem else "YAML syntax error"
+        kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
         raise ScenarioError(f"{where}: {line}{kind}: {problem}") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{where}: YAML syntax error: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: nested more than {MAX_NESTING} levels deep") from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read, validate and resolve a scenario file; :class:`ScenarioError` (one line) on any problem."""
     p = Path(path)
     where = str(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{where}: scenario file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{where}: is a directory, not a scenario file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{where}: not a UTF-8 text file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{where}: cannot read: {exc.strerror}") from None
-    data = parse_yaml(text, where)
+    data = parse_yaml(read_text_file(p, "scenario"), where)
     if data is None:
         raise ScenarioError(f"{where}: the scenario file is empty")
     return resolve(data, where, p.parent)

@@ -6,10 +6,13 @@ Every model forbids unknown fields, so a typo is an error, not a silently ignore
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from troupe_es import limits
+from troupe_es.personas.model import Name
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
@@ -24,7 +27,7 @@ def parse_duration(text: str | int | float | timedelta) -> timedelta:
     if isinstance(text, timedelta):
         seconds = text.total_seconds()
     elif isinstance(text, (int, float)) and not isinstance(text, bool):
-        seconds = float(text)
+        seconds = float(min(text, limits.MAX_STEP_SECONDS * 2))  # a huge int would overflow float()
     elif isinstance(text, str):
         compact = text.strip().lower()
         parts = _PART.findall(compact)
@@ -36,13 +39,23 @@ def parse_duration(text: str | int | float | timedelta) -> timedelta:
         raise ValueError(f"invalid duration {text!r}: use e.g. 30s, 15m, 1h, 1h30m or 1d")
     if seconds <= 0:
         raise ValueError(f"duration must be positive, got {text!r}")
+    if not limits.MIN_STEP_SECONDS <= seconds <= limits.MAX_STEP_SECONDS:
+        raise ValueError(f"duration must be from {limits.MIN_STEP_SECONDS}s to "
+                         f"{limits.MAX_STEP_SECONDS / 86400:.0f}d (ten years), got {text!r}")
     return timedelta(seconds=seconds)
+
+
+def utc_naive(value: datetime) -> datetime:
+    """``value`` as a naive UTC datetime (a naive one is taken to be UTC already)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class Strict(BaseModel):
     """Base of every scenario model: unknown fields are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_max_length=limits.MAX_TEXT_CHARS)
 
 
 class LLMSettings(Strict):
@@ -50,7 +63,7 @@ class LLMSettings(Strict):
 
     model: str = Field(default="gpt-4o-mini", min_length=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, gt=0, le=limits.INT64_MAX)
     top_p: float | None = Field(default=None, gt=0, le=1)
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
@@ -60,7 +73,7 @@ class LLMSettings(Strict):
 class BudgetSpec(Strict):
     """Stop the run cleanly (``BudgetExceeded``) before exceeding either limit."""
 
-    tokens: int | None = Field(default=None, gt=0)
+    tokens: int | None = Field(default=None, gt=0, le=limits.INT64_MAX)
     cost_usd: float | None = Field(default=None, gt=0)
 
 
@@ -85,7 +98,7 @@ class WorldSpec(Strict):
     ``social_network``, where ``relations`` decide who reaches whom.
     """
 
-    name: str = Field(default="World", min_length=1)
+    name: Name = "World"
     start: datetime = datetime(2026, 1, 1, 9, 0)
     step: str | float = "1h"
     everyone_accessible: bool = True
@@ -104,6 +117,15 @@ class WorldSpec(Strict):
     def _date_is_midnight(cls, value: Any) -> Any:
         if isinstance(value, date) and not isinstance(value, datetime):
             return datetime(value.year, value.month, value.day)
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _utc_in_range(cls, value: datetime) -> datetime:
+        try:
+            utc_naive(value)
+        except OverflowError:
+            raise ValueError(f"{value.isoformat()} is out of range in UTC") from None
         return value
 
     @field_validator("step")

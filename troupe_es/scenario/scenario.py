@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError
 
+from troupe_es import limits
 from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
@@ -35,13 +36,13 @@ class ScenarioFields(m.Strict):
     """The fields shared by a scenario file and a resolved scenario (all but ``personas``)."""
 
     name: str = Field(min_length=1)
-    seed: int = 0
+    seed: int = Field(default=0, ge=limits.INT64_MIN, le=limits.INT64_MAX)
     llm: m.LLMSettings = Field(default_factory=m.LLMSettings)
     budget: m.BudgetSpec | None = None
     world: m.WorldSpec = Field(default_factory=m.WorldSpec)
-    max_actions_per_turn: int = Field(default=15, ge=1, le=15)
-    interventions: list[m.InterventionSpec] = Field(default_factory=list)
-    script: list[s.ScriptStep] = Field(default_factory=list)
+    max_actions_per_turn: int = Field(default=limits.MAX_ACTIONS_PER_TURN, ge=1, le=limits.MAX_ACTIONS_PER_TURN)
+    interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
+    script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
 
 
 class Scenario(ScenarioFields):
@@ -54,7 +55,7 @@ class Scenario(ScenarioFields):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    personas: tuple[ResolvedPersona, ...] = Field(min_length=1)
+    personas: tuple[ResolvedPersona, ...] = Field(min_length=1, max_length=limits.MAX_PERSONAS)
     path: str | None = Field(default=None, exclude=True)
 
     @property
@@ -95,6 +96,7 @@ class Scenario(ScenarioFields):
                                 for p in personas]
         scenario = validate(cls, data, where)
         check_names(scenario, where)
+        check_bounds(scenario, where)
         return scenario
 
 
@@ -167,3 +169,26 @@ def check_names(scenario: Scenario, where: str) -> None:
     for i, step in enumerate(scenario.script):
         for path, name in step.agent_refs():
             check(f"script[{i}].{path}", name)
+
+
+def check_bounds(scenario: Scenario, where: str) -> None:
+    """The script's steps in all stay within :data:`~troupe_es.limits.MAX_TOTAL_STEPS`, and the
+    simulated clock within :data:`~troupe_es.limits.LATEST_SIM_TIME` (checked in seconds, so
+    nothing overflows while checking)."""
+    start = m.utc_naive(scenario.world.start)
+    room = (limits.LATEST_SIM_TIME - start).total_seconds()
+    world_step = m.parse_duration(scenario.world.step).total_seconds()
+    total = 0
+    elapsed = 0.0
+    for i, step in enumerate(scenario.script):
+        if not isinstance(step, s.RunStep):
+            continue
+        total += step.steps
+        if total > limits.MAX_TOTAL_STEPS:
+            raise ScenarioError(f"{where}: script[{i}].run: the script runs {total} steps by this line; "
+                                f"at most {limits.MAX_TOTAL_STEPS} are allowed in all")
+        own = step.run.step if isinstance(step.run, s.RunSteps) else None
+        elapsed += step.steps * (m.parse_duration(own).total_seconds() if own else world_step)
+        if elapsed > room:
+            raise ScenarioError(f"{where}: script[{i}].run: the simulated clock would pass the year 9999 "
+                                f"(world.start {scenario.world.start.isoformat()} + {elapsed:.0f} s)")

@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
 
+from troupe_es.limits import MAX_POLL_OPTIONS, MAX_STEPS_PER_RUN_LINE
 from troupe_es.scenario.model import Relation, Say, Strict, TellSpec, parse_duration
 
 
@@ -20,6 +21,12 @@ def _non_negative(value: Any) -> Any:
     if isinstance(value, int) and value < 0:
         raise ValueError(f"must be >= 0, got {value}")
     return value
+
+
+def _at_most(steps: int) -> int:
+    if not 0 <= steps <= MAX_STEPS_PER_RUN_LINE:
+        raise ValueError(f"must be from 0 to {MAX_STEPS_PER_RUN_LINE} steps, got {steps}")
+    return steps
 
 
 class RunSteps(Strict):
@@ -33,6 +40,11 @@ class RunSteps(Strict):
     def _steps(cls, value: Any) -> Any:
         return _non_negative(value)
 
+    @field_validator("steps")
+    @classmethod
+    def _bounded(cls, value: int) -> int:
+        return _at_most(value)
+
     @field_validator("step")
     @classmethod
     def _valid_step(cls, value: str | None) -> str | None:
@@ -45,7 +57,7 @@ class PollSpec(Strict):
     """A vote: every agent (or each one in ``to``) picks one option and gives a reason."""
 
     question: str = Field(min_length=1)
-    options: list[str] = Field(min_length=2)
+    options: list[str] = Field(min_length=2, max_length=MAX_POLL_OPTIONS)
     to: list[str] | None = Field(default=None, min_length=1)
 
     @field_validator("options")
@@ -116,6 +128,13 @@ class RunStep(_Step):
     @classmethod
     def _run(cls, value: Any) -> Any:
         return _non_negative(value)
+
+    @field_validator("run")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        if isinstance(value, int):
+            _at_most(value)
+        return value
 
     @property
     def steps(self) -> int:

@@ -13,9 +13,12 @@ DEFAULT_STORE_URL = "sqlite:///troupe.db"
 
 
 def open_store(url: str | None = None) -> EventStore:
-    """Open (creating on first use) the event store at ``url``."""
-    url = url or DEFAULT_STORE_URL
-    if url.startswith("memory:"):
+    """Open (creating on first use) the event store at ``url`` (default: ``sqlite:///troupe.db``).
+    A malformed or unsupported URL is one :class:`~troupe_es.errors.ConfigurationError` line."""
+    from troupe_es.store.urls import store_kind
+
+    url = DEFAULT_STORE_URL if url is None else url
+    if store_kind(url) == "memory":
         return InMemoryEventStore()
     from troupe_es.store.sql import SqlEventStore
 

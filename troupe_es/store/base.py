@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from troupe_es.errors import RunNotFoundError
+from troupe_es import limits
+from troupe_es.errors import RunNotFoundError, StoreError
 from troupe_es.events.envelope import NewEvent, Recorded
 from troupe_es.store.rows import StoredRow, decode_row, decode_rows
 
@@ -160,3 +161,25 @@ def idempotent_replay(existing: list[StoredRow], events: Sequence[NewEvent]) -> 
             f"{len(existing)} of {len(wanted)} events of the batch were already written "
             f"(event id {existing[0].event_id}); refusing a partial retry")
     return [decode_row(r) for r in existing]
+
+
+def check_envelope(run_id: str, events: Sequence[NewEvent]) -> None:
+    """:class:`StoreError` unless the batch's run id, streams, event ids and causation ids fit
+    the event store's text columns on every backend (PostgreSQL's ``varchar`` sizes in
+    :mod:`troupe_es.limits`, no NUL). Every backend's ``append`` calls it first, so a name
+    SQLite would take and PostgreSQL would refuse is refused everywhere, before anything is written.
+
+    On the append path, so the common case is a few C-level passes over the batch; the message
+    is only worked out when something does not fit."""
+    streams = {new.stream for new in events}
+    ids = [v for new in events for v in (new.event_id, new.causation_id) if v is not None]
+    fits = (run_id and len(run_id) <= limits.RUN_ID_CHARS and "\x00" not in run_id
+            and max(map(len, streams)) <= limits.STREAM_CHARS and "\x00" not in "".join(streams)
+            and max(map(len, ids), default=0) <= limits.EVENT_ID_CHARS and "\x00" not in "".join(ids))
+    if fits:
+        return
+    checks = [(run_id, limits.RUN_ID_CHARS, "run id")]
+    checks += [(stream, limits.STREAM_CHARS, f"stream {stream[:60]!r}") for stream in streams]
+    checks += [(value, limits.EVENT_ID_CHARS, f"id {value[:70]!r}") for value in ids]
+    problem = next(filter(None, (limits.text_problem(*check) for check in checks)), "the run id is empty")
+    raise StoreError(f"cannot append to run {run_id[:70]!r}: {problem}")

@@ -14,6 +14,7 @@ from troupe_es.store.base import (
     EventStore,
     RunSummary,
     Snapshot,
+    check_envelope,
     idempotent_replay,
     utc_now,
 )
@@ -38,6 +39,7 @@ class InMemoryEventStore(EventStore):
                expected_version: int | Mapping[str, int] | None = None) -> list[Recorded]:
         if not events:
             return []
+        check_envelope(run_id, events)
         expected = normalize_expected(events, expected_version)
         with self._lock:
             ids = [e.event_id for e in events if e.event_id]

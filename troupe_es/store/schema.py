@@ -1,4 +1,8 @@
-"""SQL schema of the event store (SQLAlchemy Core), its append-only triggers and version."""
+"""SQL schema of the event store (SQLAlchemy Core), its append-only triggers and version.
+
+Text column sizes come from :mod:`troupe_es.limits`, which every backend's ``append`` and scenario
+validation check, so SQLite (which ignores them) and PostgreSQL accept exactly the same data.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from troupe_es.limits import EVENT_ID_CHARS, RUN_ID_CHARS, STREAM_CHARS, TYPE_CHARS
+
 SCHEMA_VERSION = 1
 """Version of the database layout written by this troupe-es; a newer one is refused."""
 
@@ -24,12 +30,12 @@ events = Table(
     "troupe_events",
     metadata,
     Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
-    Column("run_id", String(64), nullable=False),
-    Column("stream", String(200), nullable=False),
+    Column("run_id", String(RUN_ID_CHARS), nullable=False),
+    Column("stream", String(STREAM_CHARS), nullable=False),
     Column("stream_version", Integer, nullable=False),
-    Column("event_id", String(64), nullable=False),
-    Column("causation_id", String(64)),
-    Column("type", String(100), nullable=False),
+    Column("event_id", String(EVENT_ID_CHARS), nullable=False),
+    Column("causation_id", String(EVENT_ID_CHARS)),
+    Column("type", String(TYPE_CHARS), nullable=False),
     Column("schema_version", Integer, nullable=False),
     Column("sim_time", String(40)),
     Column("recorded_at", String(40), nullable=False),
@@ -45,7 +51,7 @@ Index("troupe_events_run_position", events.c.run_id, events.c.position)
 snapshots = Table(
     "troupe_snapshots",
     metadata,
-    Column("run_id", String(64), primary_key=True),
+    Column("run_id", String(RUN_ID_CHARS), primary_key=True),
     Column("name", String(200), primary_key=True),
     Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
     Column("state", Text, nullable=False),

@@ -33,6 +33,7 @@ from troupe_es.store.base import (
     EventStore,
     RunSummary,
     Snapshot,
+    check_envelope,
     idempotent_replay,
     utc_now,
 )
@@ -153,6 +154,7 @@ class SqlEventStore(EventStore):
                expected_version: int | Mapping[str, int] | None = None) -> list[Recorded]:
         if not events:
             return []
+        check_envelope(run_id, events)
         expected = normalize_expected(events, expected_version)
         with self._tx(write=True) as conn:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
