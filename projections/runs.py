@@ -7,7 +7,9 @@ from datetime import datetime
 
 from troupe_es.projections.fold import Fold, fold
 from troupe_es.events.envelope import Recorded
+from troupe_es.errors import CorruptEventError
 from troupe_es.store.base import EventStore
+from troupe_es.store.rows import OnCorrupt
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,14 @@ class RunRow:
     parent_run_id: str | None = None
     fork_position: int | None = None
     reason: str | None = None
+    undecodable: tuple[int, ...] = ()
+    """Positions of this run's rows that could not be decoded (left out of the figures)."""
 
     def to_dict(self) -> dict:
         data = self.__dict__.copy()
         data["started_at"] = self.started_at.isoformat() if self.started_at else None
         data["tokens"] = self.input_tokens + self.output_tokens
+        data["undecodable"] = list(self.undecodable)
         return data
 
 
@@ -75,11 +80,19 @@ RUNS = Fold("runs", dict, _evolve, RUN_EVENT_TYPES,
             "One row per run: scenario, status, lineage, LLM calls, tokens actually paid, cost.")
 
 
-def run_rows(store: EventStore) -> list[RunRow]:
-    """The run overview of a whole store, oldest run first."""
-    state = fold(RUNS, store.read(types=RUN_EVENT_TYPES))
+def run_rows(store: EventStore, on_corrupt: OnCorrupt | None = None) -> list[RunRow]:
+    """The run overview of a whole store, oldest run first. An undecodable row is reported to
+    ``on_corrupt`` (raised without one), listed in its run's ``undecodable`` and left out."""
+    bad: dict[str | None, list[int]] = {}
+
+    def report(error: CorruptEventError) -> None:
+        bad.setdefault(error.run_id, []).append(error.position or 0)
+        if on_corrupt is not None:
+            on_corrupt(error)
+
+    state = fold(RUNS, store.read(types=RUN_EVENT_TYPES, on_corrupt=report if on_corrupt else None))
     rows = []
     for summary in store.run_summaries():
         row = state.get(summary.run_id) or RunRow(summary.run_id, started_at=summary.started_at)
-        rows.append(replace(row, events=summary.events))
+        rows.append(replace(row, events=summary.events, undecodable=tuple(bad.get(summary.run_id, ()))))
     return rows

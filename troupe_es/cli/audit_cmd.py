@@ -43,7 +43,7 @@ def audit(cli: CliContext, run: str, fmt: str, out_path: Path | None) -> None:
     cost and request key, plus totals (cost actually spent vs. saved by the cache, p50/p95 latency)."""
     from troupe_es.projections.llm_audit import audit as build
 
-    store = cli.store
+    store = cli.reader
     run_id = store.resolve_run(run)
     rows, summary = build(store, run_id)
     if fmt == "parquet":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli
+from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli, warn_undecodable
 
 
 @click.command()
@@ -14,11 +14,13 @@ def runs(cli: CliContext, as_json: bool) -> None:
     """List the runs in the store: id, scenario, status, parent, events, LLM calls, tokens, cost.
 
     Tokens and cost count what was actually paid: cache hits and replays cost nothing.
-    Forked runs show their parent run and fork position (the family tree).
+    Forked runs show their parent run and fork position (the family tree). An event that
+    cannot be decoded is reported on stderr (and under ``undecodable`` with ``--json``) and left
+    out; every other run and event is listed (``troupe-es verify`` fails on it).
     """
     from troupe_es.projections.runs import run_rows
 
-    rows = run_rows(cli.store)
+    rows = run_rows(cli.reader, on_corrupt=warn_undecodable)
     if as_json:
         echo_json([r.to_dict() for r in rows])
         return
@@ -26,7 +28,7 @@ def runs(cli: CliContext, as_json: bool) -> None:
 
     out = console()
     if not rows:
-        out.print(f"no runs in {cli.store.url}")
+        out.print(f"no runs in {cli.reader.url}")
         return
     by_id = {r.run_id: r for r in rows}
     table = Table(box=None, header_style="bold")
