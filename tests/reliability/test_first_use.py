@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from troupe_es.events import ActionTaken, NewEvent
+from troupe_es.events import ActionTaken, LLMCallCompleted, NewEvent
 from troupe_es.projections.llm_cache import cache_for_store
 from troupe_es.store import Snapshot, open_store
 from troupe_es.verification import verify
@@ -44,8 +44,11 @@ def test_eight_connections_open_a_new_store_and_write_the_same_keys_at_once(fres
             try:
                 barrier.wait()
                 with open_store(url) as store:
-                    store.append(f"run-{i}", [NewEvent("agent/a", ActionTaken(agent="a", action="TALK", content="hi"))])
+                    store.append(f"run-{i}", [NewEvent("agent/a", ActionTaken(agent="a", action="TALK",
+                                                                              content="hi"))])
                     cache_for_store(store)  # creates the cache index, writes its checkpoint
+                    store.append(f"run-{i}", [NewEvent("llm", _completion(f"key-{i}"))])
+                    cache_for_store(store)  # catches up while others rebuild
                     store.save_checkpoint("runs", i)  # the same keys from every connection
                     store.save_snapshot(Snapshot("shared", "run_state", 1, {"from": i}))
                     cache_for_store(store, catch_up=False).rebuild()
@@ -62,6 +65,18 @@ def test_eight_connections_open_a_new_store_and_write_the_same_keys_at_once(fres
             assert len(store.run_summaries()) == threads and verify(store).ok
             assert store.load_checkpoint("runs") in range(threads)
             assert store.load_snapshot("shared", "run_state").state["from"] in range(threads)
+            # The cache index holds every completion up to its checkpoint.
+            checkpoint = store.load_checkpoint("llm_cache")
+            with store.engine.connect() as conn:
+                indexed = {r[0] for r in conn.exec_driver_sql("SELECT request_key FROM troupe_proj_llm_cache")}
+            completed = {json.loads(r.payload)["request_key"]
+                         for r in store.iter_rows(types=["LLMCallCompleted"], until_position=checkpoint)}
+            assert checkpoint > 0 and completed <= indexed
+
+
+def _completion(key: str) -> LLMCallCompleted:
+    return LLMCallCompleted(call_id=key, request_key=key, provider="mock", model="m", response_text="{}",
+                            input_tokens=1, output_tokens=1, cost_usd=0.0, latency_ms=1.0)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

@@ -97,6 +97,37 @@ def test_a_read_only_sqlite_store_is_audited_by_a_user_who_cannot_write(tmp_path
         assert after["events.db"] == before["events.db"]
 
 
+def test_a_write_ahead_log_left_in_a_read_only_directory(tmp_path):
+    store_dir = tmp_path / "store"
+    store_dir.mkdir()
+    db = store_dir / "events.db"
+    url = f"sqlite:///{db}"
+    # A writer killed before it could fold its log into the file leaves -wal (with the event in
+    # it) and -shm behind.
+    code = ("import os; from troupe_es.store import open_store;"
+            "from troupe_es.events import ActionTaken, NewEvent;"
+            f"s = open_store({url!r});"
+            "s.append('r', [NewEvent('agent/a', ActionTaken(agent='a', action='TALK', content='hi'))]);"
+            "os._exit(0)")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    assert (store_dir / "events.db-wal").stat().st_size > 0
+    for f in store_dir.iterdir():
+        f.chmod(0o444)
+    store_dir.chmod(0o555)
+    try:
+        with_index = troupe("runs", "--json", store=url, preexec_fn=cannot_override_file_modes)
+        store_dir.chmod(0o755)
+        (store_dir / "events.db-shm").unlink()
+        store_dir.chmod(0o555)
+        without_index = troupe("runs", store=url, preexec_fn=cannot_override_file_modes)
+    finally:
+        store_dir.chmod(0o755)
+    assert with_index.code == 0 and json.loads(with_index.out)[0]["events"] == 1, with_index.err
+    err = without_index.err
+    assert without_index.code == 1 and err.strip().count("\n") == 0 and "Traceback" not in err, err
+    assert "write-ahead log" in err and "open it once with write access" in err
+
+
 def test_read_commands_never_create_a_store(tmp_path):
     missing = tmp_path / "typo.db"
     res = troupe("runs", store=f"sqlite:///{missing}")
@@ -141,6 +172,9 @@ def test_a_store_opened_read_only_refuses_every_write(sql_url):
         store.append("r1", [NewEvent("agent/a", ActionTaken(agent="a", action="TALK", content="hi"))])
     with open_store(sql_url, readonly=True) as store:
         assert [r.event.content for r in store.read()] == ["hi"]
+        if store.engine.dialect.name == "postgresql":  # the server refuses writes too
+            with store.engine.connect() as conn:
+                assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
         for write in (lambda: store.append("r1", [NewEvent("agent/a", ActionTaken(agent="a", action="TALK",
                                                                                   content="no"))]),
                       lambda: store.save_checkpoint("runs", 1),

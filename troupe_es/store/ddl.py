@@ -65,7 +65,8 @@ def ensure_schema(conn: Connection, url: str, *, init: bool = False) -> None:
                 f"{url} is not a troupe-es store: it holds other tables ({_listed(others)}) and no "
                 "troupe-es tables; pass --init-store (open_store(..., init=True)) to add them to it")
     elif schema.events.name in present and not _may_insert(conn):
-        raise ReadOnlyStoreError(f"event store {url} is read-only for this user (no INSERT privilege on troupe_events)")
+        raise ReadOnlyStoreError(f"event store {url} is read-only for this user "
+                                 "(no INSERT privilege on troupe_events)")
     missing = [t for t in schema.metadata.sorted_tables if t.name not in present]
     ensure_tables(conn, missing, locked=True)
     for ddl in schema.TRIGGERS[conn.dialect.name]:

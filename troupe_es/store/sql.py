@@ -133,7 +133,8 @@ class SqlEventStore(EventStore):
                 with self._tx(write=True, lock_events=False) as conn:
                     ddl.ensure_schema(conn, self.url, init=self._init)
         except StoreUnavailableError as exc:
-            raise StoreUnavailableError(f"cannot open event store {self.url}: {str(exc).split(': ', 1)[-1]}") from exc
+            reason = str(exc).split(": ", 1)[-1]
+            raise StoreUnavailableError(f"cannot open event store {self.url}: {reason}") from exc
         except DBAPIError as exc:
             raise StoreUnavailableError(f"cannot open event store {self.url}: {_first_line(exc)}") from exc
 

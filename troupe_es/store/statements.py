@@ -131,7 +131,8 @@ def stored_rows(raw_rows: Sequence[tuple[Any, ...]], on_corrupt: OnCorrupt | Non
     return out
 
 
-def readable_rows(raw_rows: list[tuple[Any, ...]], on_corrupt: OnCorrupt | None = None) -> Iterable[tuple[Any, ...]]:
+def readable_rows(raw_rows: list[tuple[Any, ...]],
+                  on_corrupt: OnCorrupt | None = None) -> Iterable[tuple[Any, ...]]:
     """Driver rows whose 13th item is the payload text: the page itself when nothing in it was
     compressed (the common case, no copy), else :func:`stored_rows` of it."""
     for raw in raw_rows:
