@@ -7,7 +7,8 @@ Each :class:`ProjectionEntry` says what a projection is and how to inspect and r
 * ``snapshots`` (``run_state``) are saved fold states that accelerate time travel; ``status``
   shows every run's last snapshot against its last position, ``rebuild`` rewrites them.
 
-Add one with :func:`register` (a name may be registered once).
+Add one with :func:`register` (a name may be registered once). A rebuild reads past undecodable
+rows: each is reported under ``skipped`` (position, run, type, error) and the rest is rebuilt.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from troupe_es.projections.fold import Fold, fold
 from troupe_es.projections.runs import RUNS
-from troupe_es.errors import ConfigurationError
+from troupe_es.errors import ConfigurationError, CorruptEventError
 from troupe_es.snapshots import SNAPSHOT_NAME, SnapshotPolicy, write_snapshots
 from troupe_es.store.base import EventStore
 
@@ -69,9 +70,11 @@ def fold_entry(projection: Fold[Any], size: Callable[[Any], int] = len) -> Proje
     def rebuild(store: EventStore, **_: Any) -> dict[str, Any]:
         last = store.last_position()
         types = sorted(projection.types) if projection.types is not None else None
-        state = fold(projection, store.read(types=types, until_position=last))
+        skipped: list[CorruptEventError] = []
+        state = fold(projection, store.read(types=types, until_position=last, on_corrupt=skipped.append))
         store.save_checkpoint(projection.name, last)
-        return {"name": projection.name, "checkpoint": last, "items": size(state)}
+        return {"name": projection.name, "checkpoint": last, "items": size(state),
+                "skipped": [e.to_dict() for e in skipped]}
 
     return ProjectionEntry(projection.name, projection.description, "fold", status, rebuild)
 
@@ -92,9 +95,12 @@ def _run_state_status(store: EventStore) -> dict[str, Any]:
 
 def _run_state_rebuild(store: EventStore, *, every: int = SnapshotPolicy.every, **_: Any) -> dict[str, Any]:
     last = store.last_position()
-    written = sum(write_snapshots(store, s.run_id, every) for s in store.run_summaries())
+    skipped: list[CorruptEventError] = []
+    written = sum(write_snapshots(store, s.run_id, every, on_corrupt=skipped.append)
+                  for s in store.run_summaries())
     store.save_checkpoint(SNAPSHOT_NAME, last)
-    return {"name": SNAPSHOT_NAME, "checkpoint": last, "items": written, "every": every}
+    return {"name": SNAPSHOT_NAME, "checkpoint": last, "items": written, "every": every,
+            "skipped": [e.to_dict() for e in skipped]}
 
 
 register(fold_entry(RUNS))
@@ -114,8 +120,10 @@ def _llm_cache_status(store: EventStore) -> dict[str, Any]:
 def _llm_cache_rebuild(store: EventStore, **_: Any) -> dict[str, Any]:
     from troupe_es.projections.llm_cache import NAME, cache_for_store
 
-    indexed = cache_for_store(store).rebuild()
-    return {"name": NAME, "checkpoint": store.load_checkpoint(NAME), "items": indexed}
+    cache = cache_for_store(store, catch_up=False)
+    indexed = cache.rebuild()
+    return {"name": NAME, "checkpoint": store.load_checkpoint(NAME), "items": indexed,
+            "skipped": [e.to_dict() for e in cache.skipped]}
 
 
 register(ProjectionEntry(

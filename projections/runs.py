@@ -8,7 +8,9 @@ from datetime import datetime
 from troupe_es.projections.fold import Fold, fold
 from troupe_es.events.envelope import Recorded
 from troupe_es.liveness import DEFAULT_STALE_AFTER, is_stale
+from troupe_es.errors import CorruptEventError
 from troupe_es.store.base import EventStore
+from troupe_es.store.rows import OnCorrupt
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class RunRow:
     reason: str | None = None
     resumed: int = 0
     writer: dict | None = None
+    undecodable: tuple[int, ...] = ()
+    """Positions of this run's rows that could not be decoded (left out of the figures)."""
 
     def to_dict(self) -> dict:
         """JSON-compatible: every field (``parent_run_id`` and ``fork_position`` for a fork), plus ``tokens``."""
@@ -40,6 +44,7 @@ class RunRow:
         data.pop("writer", None)
         data["started_at"] = self.started_at.isoformat() if self.started_at else None
         data["tokens"] = self.input_tokens + self.output_tokens
+        data["undecodable"] = list(self.undecodable)
         return data
 
 
@@ -90,14 +95,23 @@ RUNS = Fold("runs", dict, _evolve, RUN_EVENT_TYPES,
             "answered attempts included), cost (0 for the mock LLM).")
 
 
-def run_rows(store: EventStore, *, stale_after: float = DEFAULT_STALE_AFTER) -> list[RunRow]:
+def run_rows(store: EventStore, on_corrupt: OnCorrupt | None = None, *,
+             stale_after: float = DEFAULT_STALE_AFTER) -> list[RunRow]:
     """The run overview of a whole store, oldest run first. A ``running`` run whose writer is
-    gone (see :mod:`troupe_es.liveness`) is shown as ``stale``."""
-    state = fold(RUNS, store.read(types=RUN_EVENT_TYPES))
+    gone (see :mod:`troupe_es.liveness`) is shown as ``stale``. An undecodable row is reported to
+    ``on_corrupt`` (raised without one), listed in its run's ``undecodable`` and left out."""
+    bad: dict[str | None, list[int]] = {}
+
+    def report(error: CorruptEventError) -> None:
+        bad.setdefault(error.run_id, []).append(error.position or 0)
+        if on_corrupt is not None:
+            on_corrupt(error)
+
+    state = fold(RUNS, store.read(types=RUN_EVENT_TYPES, on_corrupt=report if on_corrupt else None))
     rows = []
     for summary in store.run_summaries():
         row = state.get(summary.run_id) or RunRow(summary.run_id, started_at=summary.started_at)
-        row = replace(row, events=summary.events)
+        row = replace(row, events=summary.events, undecodable=tuple(bad.get(summary.run_id, ())))
         if is_stale(row.status, summary.last_recorded_at, row.writer or {}, stale_after=stale_after):
             row = replace(row, status="stale")
         rows.append(row)

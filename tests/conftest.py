@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 import pytest
@@ -27,24 +27,43 @@ def _pg_base_url() -> str:
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """URL of a fresh, empty PostgreSQL schema (dropped afterwards)."""
+def new_pg_url() -> Iterator[Callable[[], str]]:
+    """A factory of URLs of fresh, empty PostgreSQL schemas (each dropped afterwards)."""
     import psycopg
     from sqlalchemy.engine import make_url
 
     base = _pg_base_url()
-    parsed = make_url(base)
-    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at {base} is unreachable: {exc}")
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    conninfo = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+    made: list[str] = []
+
+    def make() -> str:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        try:
+            with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+                conn.execute(f"CREATE SCHEMA {schema}")
+        except psycopg.OperationalError as exc:
+            pytest.fail(f"PostgreSQL at {base} is unreachable: {exc}")
+        made.append(schema)
+        sep = "&" if "?" in base else "?"
+        return f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
+
+    yield make
+    if made:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for schema in made:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_url(new_pg_url) -> str:
+    """URL of a fresh, empty PostgreSQL schema (dropped afterwards)."""
+    return new_pg_url()
+
+
+@pytest.fixture
+def pg_base_url() -> str:
+    """URL of the PostgreSQL server itself, for tests that create their own schemas or roles."""
+    return _pg_base_url()
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     │   └── PersonaMergeError         a fragment conflicts with a persona's scalar field
     ├── StoreError                    anything the event store refuses or cannot do
     │   ├── StoreUnavailableError     the database cannot be reached or opened
+    │   ├── ReadOnlyStoreError        a write to a store opened read-only, or that this user cannot write
+    │   ├── NotAStoreError            the database holds no troupe-es store (and is not empty)
     │   ├── SchemaVersionError        the database was created by a newer troupe-es
     │   ├── ConcurrencyError          optimistic concurrency: a stream moved on under you
     │   ├── DuplicateEventError       part of a batch was already written under the same event ids
@@ -70,6 +72,16 @@ class StoreUnavailableError(StoreError):
     """The database cannot be reached or opened."""
 
 
+class ReadOnlyStoreError(StoreError):
+    """A write was asked of a store opened read-only, or of a database this user cannot write
+    (a read-only file or directory, a PostgreSQL role without INSERT)."""
+
+
+class NotAStoreError(StoreError):
+    """The database holds no troupe-es event store: a read found no ``troupe_events`` table, or a
+    write would have created the troupe-es tables in an SQLite database that holds other tables."""
+
+
 class SchemaVersionError(StoreError):
     """The database schema was written by a newer version of troupe-es."""
 
@@ -83,12 +95,19 @@ class DuplicateEventError(StoreError):
 
 
 class CorruptEventError(StoreError):
-    """A stored event row cannot be decoded into its event type."""
+    """A stored event row cannot be decoded into its event type; ``position``, ``type`` and
+    (when the row was read) ``run_id`` say which."""
 
-    def __init__(self, message: str, *, position: int | None = None, type: str | None = None):
+    def __init__(self, message: str, *, position: int | None = None, type: str | None = None,
+                 run_id: str | None = None):
         super().__init__(message)
         self.position = position
         self.type = type
+        self.run_id = run_id
+
+    def to_dict(self) -> dict:
+        """Where the row is and what is wrong with it, for ``--json`` reports."""
+        return {"position": self.position, "run_id": self.run_id, "type": self.type, "error": str(self)}
 
 
 class UnknownEventTypeError(CorruptEventError):

@@ -27,9 +27,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from troupe_es.domain import STATE_EVENT_TYPES, AgentState, RunState, evolve, fold_state
-from troupe_es.errors import ConfigurationError, SimulationError
+from troupe_es.errors import ConfigurationError, CorruptEventError, SimulationError
 from troupe_es.events.envelope import Recorded
 from troupe_es.store.base import EventStore, Snapshot
+from troupe_es.store.rows import OnCorrupt
 from troupe_es.timeline import run_bounds, step_position
 
 SNAPSHOT_NAME = "run_state"
@@ -101,15 +102,28 @@ class SnapshotWriter:
 
 
 def write_snapshots(store: EventStore, run_id: str, every: int = SnapshotPolicy.every, *,
-                    name: str = SNAPSHOT_NAME) -> int:
+                    name: str = SNAPSHOT_NAME, on_corrupt: OnCorrupt | None = None) -> int:
     """(Re)build a run's snapshots from its log: one after the first event at or past every
     multiple of ``every``; returns how many were written. Existing snapshots at the same
-    positions are replaced, so running it twice changes nothing."""
+    positions are replaced, so running it twice changes nothing.
+
+    An undecodable state event raises :class:`~troupe_es.errors.CorruptEventError`; with
+    ``on_corrupt`` it is reported there and the run gets no snapshot past it (a state folded
+    without one of its events would be wrong)."""
     policy = SnapshotPolicy(every)
     state = RunState()
     written = 0
     boundary: int | None = None
-    for rec in store.read(run_id=run_id, types=STATE_EVENT_TYPES):
+    broken: list[object] = []
+
+    def report(error: CorruptEventError) -> None:
+        broken.append(error)
+        if on_corrupt is not None:
+            on_corrupt(error)
+
+    for rec in store.read(run_id=run_id, types=STATE_EVENT_TYPES, on_corrupt=report if on_corrupt else None):
+        if broken:
+            break
         if boundary is None:
             boundary = (rec.position // policy.every + 1) * policy.every
         if rec.position >= boundary:

@@ -62,14 +62,17 @@ def verify(store: EventStore, run_id: str | None = None) -> VerifyReport:
     """Verify every event of ``run_id`` (or of the whole store) in position order."""
     chains: dict[str, str] = {}
     events = 0
-    try:
-        for row in store.iter_rows(run_id=run_id, batch_size=5000):
-            events += 1
-            problem = _row_problem(row, chains.get(row.run_id, ""))
-            if problem is not None:
-                return VerifyReport(False, len(chains) + (row.run_id not in chains), events,
-                                    row.position, row.run_id, row.type, problem)
-            chains[row.run_id] = row.chain_hash
-    except CorruptEventError as exc:  # an unreadable row (e.g. a damaged compressed payload)
-        return VerifyReport(False, len(chains), events, exc.position, None, exc.type, str(exc))
+    unreadable: list[CorruptEventError] = []  # e.g. a damaged compressed payload, met in order
+    for row in store.iter_rows(run_id=run_id, batch_size=5000, on_corrupt=unreadable.append):
+        if unreadable:
+            break
+        events += 1
+        problem = _row_problem(row, chains.get(row.run_id, ""))
+        if problem is not None:
+            return VerifyReport(False, len(chains) + (row.run_id not in chains), events,
+                                row.position, row.run_id, row.type, problem)
+        chains[row.run_id] = row.chain_hash
+    if unreadable:
+        exc = unreadable[0]
+        return VerifyReport(False, len(chains), events, exc.position, exc.run_id, exc.type, str(exc))
     return VerifyReport(True, len(chains), events)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass
@@ -15,16 +17,36 @@ class Result:
     err: str
 
 
+def cannot_override_file_modes() -> None:
+    """``preexec_fn`` making the child a user whom file modes really bind.
+
+    The tests run as root, which ignores file modes (``CAP_DAC_OVERRIDE``), so ``chmod 444`` alone
+    proves nothing. Switching to ``nobody`` is no way out: the interpreter may live where only
+    root can read (``/root/.pyenv``). Instead the child drops every capability from its bounding
+    set before ``exec``: uid 0 then starts the new program with no capability at all, and the
+    kernel checks file modes for it as for any owner (``r--`` on a 0444 file, ``r-x`` on a 0555
+    directory), while it can still read everything root owns. A non-root user needs nothing."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open("/proc/sys/kernel/cap_last_cap") as fh:
+        last = int(fh.read())
+    for cap in range(last + 1):
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), f"cannot drop capability {cap}")
+
+
 def troupe(*args: str, store: str | None = None, env: dict | None = None, cwd=None,
-           input: str | None = None, timeout: float = 120) -> Result:
-    """``troupe-es [--store URL] ARGS...`` as a subprocess."""
+           input: str | None = None, timeout: float = 120,
+           preexec_fn: Callable[[], None] | None = None) -> Result:
+    """``troupe-es [--store URL] ARGS...`` as a subprocess (``preexec_fn`` runs in the child)."""
     argv = [sys.executable, "-m", "troupe_es"]
     if store:
         argv += ["--store", store]
     argv += list(args)
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(argv, capture_output=True, text=True, env=full_env, cwd=cwd,
-                          input=input, timeout=timeout)
+                          input=input, timeout=timeout, preexec_fn=preexec_fn)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 

@@ -82,6 +82,9 @@ def test_corrupt_and_unknown_rows_name_their_position(sql_url):
         with pytest.raises(CorruptEventError, match="position 3.*unknown type 'Teleported'"):
             list(store.read(from_position=3))
         assert next(iter(store.read(until_position=1))).event.content == "good"
+        skipped: list[CorruptEventError] = []
+        assert [r.position for r in store.read(on_corrupt=skipped.append)] == [1]
+        assert [(e.position, e.run_id, e.type) for e in skipped] == [(2, "r1", "ActionTaken"), (3, "r1", "Teleported")]
 
 
 def test_sqlite_uses_wal(sqlite_url):

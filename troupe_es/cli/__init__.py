@@ -75,15 +75,18 @@ class LazyGroup(click.Group):
               show_default=True, metavar="URL",
               help=f"Event store: sqlite:///FILE, postgresql+psycopg://USER@HOST/DB or memory:// "
                    f"(env {STORE_ENV}).")
+@click.option("--init-store", is_flag=True,
+              help="Add the troupe-es tables to an SQLite database that already holds other tables "
+                   "(refused without this flag).")
 @click.version_option(package_name="troupe-es", prog_name="troupe-es")
 @click.pass_context
-def cli(ctx: click.Context, store_url: str) -> None:
+def cli(ctx: click.Context, store_url: str, init_store: bool) -> None:
     """troupe-es: event-sourced LLM persona simulations.
 
     Every perception, action and LLM call is an immutable event: replay runs at zero LLM cost,
     travel in time, fork runs and audit every call.
     """
-    ctx.obj = CliContext(store_url=store_url)
+    ctx.obj = CliContext(store_url=store_url, init_store=init_store)
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -48,7 +48,7 @@ def audit(cli: CliContext, run: str, fmt: str, out_path: Path | None) -> None:
     same tokens cost at the price table's list prices. A call whose process died before its
     answer was recorded shows as "unanswered" (it may have been paid for).
     """
-    store = cli.store
+    store = cli.reader
     run_id = store.resolve_run(run)
     if fmt == "parquet" and out_path is None:
         raise ConfigurationError("--format parquet needs --out PATH")

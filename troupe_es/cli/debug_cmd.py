@@ -66,7 +66,7 @@ def debug(cli: CliContext, run: str, script: str | None) -> None:
     one after another, each echoed, and the exit code is 1 if any of them failed."""
     from troupe_es.cli.debugger import Debugger
 
-    store = cli.store
+    store = cli.reader
     run_id = store.resolve_run(run)
     interactive = script is None and sys.stdin.isatty()
     out = console()

@@ -31,7 +31,7 @@ def diff(cli: CliContext, run: str, from_position: int, to_position: int, agent:
     from troupe_es.snapshots import agent_state_at, state_at
     from troupe_es.timeline import run_bounds
 
-    store = cli.store
+    store = cli.reader
     run_id = store.resolve_run(run)
     first, last = run_bounds(store, run_id)
     for name, value in (("--from", from_position), ("--to", to_position)):

@@ -21,7 +21,7 @@ def export(cli: CliContext, run: str, fmt: str, out_path: Path) -> None:
     file (envelope columns and the payload as JSON text) for polars, pandas or DuckDB."""
     import json
 
-    store = cli.store
+    store = cli.reader
     run_id = store.resolve_run(run)
     count = 0
     with output_file(out_path) as tmp:  # a missing or unwritable directory fails here, before any work

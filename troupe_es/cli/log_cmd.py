@@ -30,7 +30,7 @@ def log(cli: CliContext, run: str, types: tuple[str, ...], stream: str | None, a
     """Show the events of RUN (an id or a unique prefix) in position order."""
     from troupe_es.cli.render import event_line, transcript_line
 
-    store = cli.store
+    store = cli.reader
     run_id = store.resolve_run(run)
     out = console()
     last = (from_position or 1) - 1

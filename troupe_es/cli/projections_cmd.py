@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli
+from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli, warn_undecodable
 from troupe_es.limits import INT64_MAX
 
 
@@ -41,7 +41,7 @@ def status(cli: CliContext, name: str | None, as_json: bool) -> None:
     from troupe_es.projections.registry import entries, get
 
     chosen = [get(name)] if name else entries()
-    reports = [e.status(cli.store) for e in chosen]
+    reports = [e.status(cli.reader) for e in chosen]
     if as_json:
         echo_json(reports if name is None else reports[0])
         return
@@ -62,11 +62,20 @@ def status(cli: CliContext, name: str | None, as_json: bool) -> None:
 @json_option
 @pass_cli
 def rebuild(cli: CliContext, name: str | None, every: int | None, as_json: bool) -> None:
-    """Recompute NAME (or every projection) from the whole log."""
+    """Recompute NAME (or every projection) from the whole log.
+
+    An event that cannot be decoded is reported (one line on stderr, ``skipped`` with ``--json``)
+    and the rebuild goes on with everything else."""
     from troupe_es.projections.registry import entries, get
 
     options = {"every": every} if every is not None else {}
     reports = [e.rebuild(cli.store, **options) for e in ([get(name)] if name else entries())]
+    reported: set[int | None] = set()
+    for r in reports:
+        for bad in r.get("skipped", ()):
+            if bad["position"] not in reported:  # once, though several projections read it
+                reported.add(bad["position"])
+                warn_undecodable(bad)
     if as_json:
         echo_json(reports if name is None else reports[0])
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli
+from troupe_es.cli.context import CliContext, console, echo_json, json_option, pass_cli, warn_undecodable
 
 
 @click.command()
@@ -19,10 +19,13 @@ def runs(cli: CliContext, as_json: bool) -> None:
 
     --json prints one object per run, oldest first, with parent_run_id, fork_position and depth
     (0 for a run that is no fork).
+
+    An event that cannot be decoded is reported on stderr (and under ``undecodable`` with
+    ``--json``) and left out; every other run and event is listed (``troupe-es verify`` fails on it).
     """
     from troupe_es.projections.runs import fork_tree, run_rows
 
-    rows = run_rows(cli.store)
+    rows = run_rows(cli.reader, on_corrupt=warn_undecodable)
     tree = fork_tree(rows)
     if as_json:
         depths = {line.row.run_id: line.depth for line in tree}
@@ -32,6 +35,6 @@ def runs(cli: CliContext, as_json: bool) -> None:
 
     out = console()
     if not rows:
-        out.print(f"no runs in {cli.store.url}")
+        out.print(f"no runs in {cli.reader.url}")
         return
     out.print(render_runs(tree))

@@ -33,7 +33,7 @@ def state(cli: CliContext, run: str, position: int | None, step: int | None, wor
     from troupe_es.snapshots import agent_state_at, agent_view, resolve_position, state_at
     from troupe_es.timeline import run_bounds
 
-    store = cli.store
+    store = cli.reader
     run_id = store.resolve_run(run)
     first, last = run_bounds(store, run_id)
     target = resolve_position(store, run_id, position=position, step=step, world=world)

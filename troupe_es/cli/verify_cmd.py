@@ -21,7 +21,7 @@ def verify(cli: CliContext, run: str | None, as_json: bool) -> None:
     """
     from troupe_es.verification import verify as verify_store
 
-    store = cli.store
+    store = cli.reader
     run_id = store.resolve_run(run) if run else None
     report = verify_store(store, run_id)
     if as_json:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from troupe_es import limits
 from troupe_es.errors import RunNotFoundError, StoreError
 from troupe_es.events.envelope import NewEvent, Recorded
-from troupe_es.store.rows import StoredRow, decode_row, decode_rows
+from troupe_es.store.rows import OnCorrupt, StoredRow, decode_row, decode_rows
 
 Clock = Callable[[], datetime]
 
@@ -69,18 +69,23 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def iter_rows(self, *, run_id: str | None = None, stream: str | None = None,
                   types: Iterable[str] | None = None, from_position: int | None = None,
-                  until_position: int | None = None, batch_size: int = 2000) -> Iterator[StoredRow]:
+                  until_position: int | None = None, batch_size: int = 2000,
+                  on_corrupt: OnCorrupt | None = None) -> Iterator[StoredRow]:
         """Stored rows in position order, undecoded, fetched in pages of ``batch_size``
-        (bounded memory for logs of any size). Both position bounds are inclusive."""
+        (bounded memory for logs of any size). Both position bounds are inclusive. A row whose
+        stored payload cannot even be read raises :class:`CorruptEventError`, or with
+        ``on_corrupt`` is reported to it and skipped."""
 
     def read(self, *, run_id: str | None = None, stream: str | None = None,
              types: Iterable[str] | None = None, from_position: int | None = None,
-             until_position: int | None = None, batch_size: int = 2000) -> Iterator[Recorded]:
+             until_position: int | None = None, batch_size: int = 2000,
+             on_corrupt: OnCorrupt | None = None) -> Iterator[Recorded]:
         """Typed events in position order. A row that cannot be decoded raises
-        :class:`CorruptEventError` naming its position and type."""
+        :class:`CorruptEventError` naming its position, type and run; with ``on_corrupt`` it
+        is reported to that callable instead and the read goes on past it."""
         yield from decode_rows(self._decodable_rows(
             run_id=run_id, stream=stream, types=types, from_position=from_position,
-            until_position=until_position, batch_size=batch_size))
+            until_position=until_position, batch_size=batch_size, on_corrupt=on_corrupt), on_corrupt)
 
     def _decodable_rows(self, **query: Any) -> Iterator[Sequence[Any]]:
         """What :meth:`read` decodes: :meth:`iter_rows`, or any tuples whose first 13 items are

@@ -18,7 +18,7 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
-from troupe_es.store.rows import StoredRow, encode_records, normalize_expected
+from troupe_es.store.rows import OnCorrupt, StoredRow, encode_records, normalize_expected
 
 
 class InMemoryEventStore(EventStore):
@@ -68,7 +68,8 @@ class InMemoryEventStore(EventStore):
 
     def iter_rows(self, *, run_id: str | None = None, stream: str | None = None,
                   types: Iterable[str] | None = None, from_position: int | None = None,
-                  until_position: int | None = None, batch_size: int = 2000) -> Iterator[StoredRow]:
+                  until_position: int | None = None, batch_size: int = 2000,
+                  on_corrupt: OnCorrupt | None = None) -> Iterator[StoredRow]:
         wanted = set(types) if types is not None else None
         start = max((from_position or 1) - 1, 0)
         index = start

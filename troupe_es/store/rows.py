@@ -14,15 +14,19 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import orjson
 
+from troupe_es.errors import CorruptEventError
 from troupe_es.events.canonical import iso_utc, quote, to_utc
 from troupe_es.events.base import event_class
 from troupe_es.events.codec import decode_event
 from troupe_es.events.envelope import NewEvent, Recorded
 from troupe_es.store.payloads import is_plain, payload_texts
+
+OnCorrupt = Callable[[CorruptEventError], None]
+"""Called with each undecodable row's error by reads that go on past it (``on_corrupt=``)."""
 
 COMPRESS_ABOVE = 4096
 """Payloads longer than this many characters are stored zlib-compressed (transparently)."""
@@ -183,8 +187,19 @@ _new_row = tuple.__new__
 
 
 def decode_row(row: StoredRow) -> Recorded:
-    """Decode a stored row into a typed :class:`Recorded`; corruption names the position."""
-    event = decode_event(row.type, row.schema_version, row.payload, position=row.position)
+    """Decode a stored row into a typed :class:`Recorded`; a corrupt row raises
+    :class:`CorruptEventError` naming its position, type and run."""
+    try:
+        event = decode_event(row.type, row.schema_version, row.payload, position=row.position)
+        sim_time = datetime.fromisoformat(row.sim_time) if row.sim_time else None
+        recorded_at = datetime.fromisoformat(row.recorded_at)
+    except CorruptEventError as exc:
+        exc.run_id = row.run_id
+        raise
+    except (ValueError, TypeError) as exc:
+        raise CorruptEventError(f"event at position {row.position} ({row.type}) has an unreadable "
+                                f"timestamp: {exc}", position=row.position, type=row.type,
+                                run_id=row.run_id) from exc
     return Recorded(
         position=row.position,
         run_id=row.run_id,
@@ -192,16 +207,28 @@ def decode_row(row: StoredRow) -> Recorded:
         stream_version=row.stream_version,
         event_id=row.event_id,
         causation_id=row.causation_id,
-        sim_time=datetime.fromisoformat(row.sim_time) if row.sim_time else None,
-        recorded_at=datetime.fromisoformat(row.recorded_at),
+        sim_time=sim_time,
+        recorded_at=recorded_at,
         content_hash=row.content_hash,
         chain_hash=row.chain_hash,
         event=event,
     )
 
 
-def decode_rows(rows: Iterable[Sequence[Any]]) -> Iterator[Recorded]:
+def _decode_slowly(row: Sequence[Any], on_corrupt: OnCorrupt | None) -> Recorded | None:
+    """:func:`decode_row`; with ``on_corrupt``, a corrupt row is reported to it (None back)."""
+    if on_corrupt is None:
+        return decode_row(StoredRow._make(row[:13]))
+    try:
+        return decode_row(StoredRow._make(row[:13]))
+    except CorruptEventError as exc:
+        on_corrupt(exc)
+        return None
+
+
+def decode_rows(rows: Iterable[Sequence[Any]], on_corrupt: OnCorrupt | None = None) -> Iterator[Recorded]:
     """:func:`decode_row` of every row, fast and lazily: the typed read path of every store.
+    A corrupt row raises, or with ``on_corrupt`` is reported to it and skipped.
 
     ``rows`` may be :class:`StoredRow` or any tuple whose first 13 items are a stored row's.
     Each current-version payload is validated by its class's validator directly and each
@@ -215,22 +242,23 @@ def decode_rows(rows: Iterable[Sequence[Any]]) -> Iterator[Recorded]:
         validate = validators.get((row[6], row[7]))
         if validate is None:
             validate = validators[(row[6], row[7])] = _validator(row[6], row[7])
-        if validate is False:
-            yield decode_row(StoredRow._make(row[:13]))
-            continue
         try:
-            event = validate(row[12])
-        except ValueError:  # pydantic's ValidationError: let decode_row name position and type
-            yield decode_row(StoredRow._make(row[:13]))
+            if validate is False:
+                raise ValueError  # an old version or an unknown type: the general path
+            event = validate(row[12])  # pydantic's ValidationError is a ValueError
+            sim_time = times.get(row[8], _MISSING)
+            if sim_time is _MISSING:
+                sim_time = times[row[8]] = datetime.fromisoformat(row[8])
+            recorded_at = times.get(row[9], _MISSING)
+            if recorded_at is _MISSING:
+                if len(times) > 4096:  # bounded: one entry per distinct timestamp text
+                    times = {None: None, "": None}
+                recorded_at = times[row[9]] = datetime.fromisoformat(row[9])
+        except (ValueError, TypeError):  # decode_row upcasts, or names position, type and run
+            record = _decode_slowly(row, on_corrupt)
+            if record is not None:
+                yield record
             continue
-        sim_time = times.get(row[8], _MISSING)
-        if sim_time is _MISSING:
-            sim_time = times[row[8]] = datetime.fromisoformat(row[8])
-        recorded_at = times.get(row[9], _MISSING)
-        if recorded_at is _MISSING:
-            if len(times) > 4096:  # bounded: one entry per distinct timestamp text
-                times = {None: None, "": None}
-            recorded_at = times[row[9]] = datetime.fromisoformat(row[9])
         yield _new_row(Recorded, (row[0], row[1], row[2], row[3], row[4], row[5], sim_time, recorded_at,
                                   row[10], row[11], event))
 

@@ -2,6 +2,11 @@
 
 Text column sizes come from :mod:`troupe_es.limits`, which every backend's ``append`` and scenario
 validation check, so SQLite (which ignores them) and PostgreSQL accept exactly the same data.
+
+Every table of the store is a :class:`~sqlalchemy.Table` on :data:`metadata`: defining one here is
+all it takes for it to be created on first use (idempotently and race-free, see
+:mod:`troupe_es.store.ddl`). Extra DDL (triggers) goes in :data:`TRIGGERS`, written so that running
+it again changes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ SCHEMA_VERSION = 1
 """Version of the database layout written by this troupe-es; a newer one is refused."""
 
 metadata = MetaData()
+"""The one list of the store's tables (``metadata.sorted_tables``)."""
 
 events = Table(
     "troupe_events",
@@ -79,8 +85,15 @@ SQLITE_TRIGGERS = (
 )
 
 POSTGRES_TRIGGERS = (
-    """CREATE OR REPLACE FUNCTION troupe_events_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'troupe_events is append-only'; END; $$ LANGUAGE plpgsql""",
+    # Created only when missing, so a role that may write rows but not change the schema can
+    # still open an existing store (CREATE OR REPLACE would need ownership of the function).
+    """DO $$ BEGIN
+         IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'troupe_events_append_only'
+                        AND pronamespace = current_schema()::text::regnamespace) THEN
+           CREATE FUNCTION troupe_events_append_only() RETURNS trigger AS $f$
+             BEGIN RAISE EXCEPTION 'troupe_events is append-only'; END; $f$ LANGUAGE plpgsql;
+         END IF;
+       END $$""",
     """DO $$ BEGIN
          IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'troupe_events_no_change'
                         AND tgrelid = 'troupe_events'::regclass) THEN
@@ -94,3 +107,6 @@ POSTGRES_TRIGGERS = (
          END IF;
        END $$""",
 )
+
+TRIGGERS = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}
+"""Idempotent DDL run after the tables are created, per dialect."""

@@ -3,18 +3,22 @@
 Appenders are serialized until commit (``BEGIN IMMEDIATE`` on SQLite, an ``EXCLUSIVE`` table lock
 on PostgreSQL, which still lets readers in), so positions are assigned gap-free and become visible
 in order: a reader tailing by position never skips an event. The table rejects UPDATE and DELETE
-through triggers; snapshots and checkpoints live in tables of their own.
+through triggers; snapshots and checkpoints live in tables of their own, written as upserts.
+
+Opening creates whatever tables are missing, race-free (:mod:`troupe_es.store.ddl`); opening with
+``readonly=True`` runs no DDL and no write at all (:mod:`troupe_es.store.engines`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
@@ -22,12 +26,14 @@ from troupe_es.errors import (
     ConcurrencyError,
     ConfigurationError,
     DuplicateEventError,
-    SchemaVersionError,
+    NotAStoreError,
+    ReadOnlyStoreError,
     StoreError,
     StoreUnavailableError,
 )
 from troupe_es.events.envelope import NewEvent, Recorded
-from troupe_es.store import schema, statements
+from troupe_es.store import ddl, schema, statements
+from troupe_es.store.engines import is_readonly_error, postgres_engine, sqlite_engine
 from troupe_es.store.base import (
     Clock,
     EventStore,
@@ -37,7 +43,7 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
-from troupe_es.store.rows import COMPRESS_ABOVE, StoredRow, encode_records, normalize_expected
+from troupe_es.store.rows import COMPRESS_ABOVE, OnCorrupt, StoredRow, encode_records, normalize_expected
 from troupe_es.store.statements import readable_rows, row_params, rows_params, stored_rows
 
 _E = schema.events
@@ -58,11 +64,17 @@ def _first_line(exc: BaseException) -> str:
 
 
 class SqlEventStore(EventStore):
-    """Event store on SQLAlchemy 2 Core: ``sqlite:///path.db`` or ``postgresql+psycopg://...``."""
+    """Event store on SQLAlchemy 2 Core: ``sqlite:///path.db`` or ``postgresql+psycopg://...``.
 
-    def __init__(self, url: str, *, clock: Clock = utc_now) -> None:
+    ``readonly`` opens an existing store without DDL or writes (any write raises
+    :class:`ReadOnlyStoreError`); ``init`` lets a first write open add the store's tables to an
+    SQLite database that already holds other tables (refused otherwise)."""
+
+    def __init__(self, url: str, *, clock: Clock = utc_now, readonly: bool = False, init: bool = False) -> None:
         self.url = safe_url(url)
         self._clock = clock
+        self.readonly = readonly
+        self._init = init
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
@@ -73,8 +85,13 @@ class SqlEventStore(EventStore):
             raise ConfigurationError(f"unsupported store URL {self.url}: use sqlite:/// or postgresql+psycopg://")
         if self.dialect == "postgresql" and parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        if self.dialect == "sqlite":
+            _check_sqlite_file(self.url, parsed.database, readonly)
         try:
-            self._engine = self._create_engine(parsed)
+            if self.dialect == "sqlite":
+                self._engine = sqlite_engine(parsed, readonly=readonly, init=init)
+            else:
+                self._engine = postgres_engine(parsed, readonly=readonly)
         except NoSuchModuleError as exc:
             raise ConfigurationError(f"unsupported store driver in {self.url}: {exc}") from exc
         self._mark = "?" if self.dialect == "sqlite" else "%s"
@@ -83,31 +100,11 @@ class SqlEventStore(EventStore):
         self._ensure_schema()
 
     # ---- connection management ----------------------------------------------------------------
-    def _create_engine(self, parsed: Any) -> Engine:
-        if self.dialect == "sqlite":
-            engine = create_engine(parsed, connect_args={"timeout": 60, "check_same_thread": False})
-
-            @event.listens_for(engine, "connect")
-            def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-                dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA page_size=8192")  # a new file only: fewer B-tree pages per event
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
-                cur.execute("PRAGMA busy_timeout=60000")
-                cur.close()
-
-            @event.listens_for(engine, "begin")
-            def _sqlite_begin(conn: Connection) -> None:
-                immediate = conn.get_execution_options().get("troupe_write", False)
-                conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-            return engine
-        return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
-
     @contextmanager
     def _tx(self, *, write: bool, lock_events: bool = True) -> Iterator[Connection]:
         """A transaction; ``write`` ones are serialized against every other appender."""
+        if write and self.readonly:
+            raise ReadOnlyStoreError(f"event store {self.url} is open read-only")
         try:
             with self._engine.connect() as conn:
                 if write:
@@ -119,32 +116,48 @@ class SqlEventStore(EventStore):
         except IntegrityError:
             raise
         except DBAPIError as exc:
+            if is_readonly_error(exc):
+                raise ReadOnlyStoreError(f"event store {self.url} is read-only for this user "
+                                         f"({_first_line(exc)})") from exc
             if exc.connection_invalidated or _is_operational(exc):
                 raise StoreUnavailableError(f"event store {self.url} failed: {_first_line(exc)}") from exc
             raise
 
     def _ensure_schema(self) -> None:
+        """Create what is missing of the store (write opens) or check, without writing, that the
+        database holds a store this version can read (read-only opens)."""
         try:
-            with self._tx(write=True, lock_events=False) as conn:
-                if self.dialect == "postgresql":
-                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(74657301)")
-                schema.metadata.create_all(conn, checkfirst=True)
-                for ddl in (schema.SQLITE_TRIGGERS if self.dialect == "sqlite" else schema.POSTGRES_TRIGGERS):
-                    conn.exec_driver_sql(ddl)
-                stored = conn.execute(select(schema.meta.c.value).where(
-                    schema.meta.c.key == "schema_version")).scalar()
-                if stored is None:
-                    conn.execute(insert(schema.meta).values(key="schema_version",
-                                                            value=str(schema.SCHEMA_VERSION)))
-                elif int(stored) > schema.SCHEMA_VERSION:
-                    raise SchemaVersionError(
-                        f"event store {self.url} has schema v{stored}, newer than this troupe-es "
-                        f"supports (v{schema.SCHEMA_VERSION}); upgrade troupe-es")
+            if self.readonly:
+                with self._tx(write=False) as conn:
+                    ddl.check_readable(conn, self.url)
+            else:
+                with self._tx(write=True, lock_events=False) as conn:
+                    ddl.ensure_schema(conn, self.url, init=self._init)
         except StoreUnavailableError as exc:
-            raise StoreUnavailableError(f"cannot open event store {self.url}: "
-                                        f"{str(exc).split(': ', 1)[-1]}") from exc
+            reason = str(exc).split(": ", 1)[-1]
+            raise StoreUnavailableError(f"cannot open event store {self.url}: {reason}") from exc
         except DBAPIError as exc:
             raise StoreUnavailableError(f"cannot open event store {self.url}: {_first_line(exc)}") from exc
+
+    @contextmanager
+    def transaction(self, *, lock: str | None = None) -> Iterator[Connection]:
+        """A write transaction for stored projections that keep tables beside the log (not
+        serialized against appenders): ``BEGIN IMMEDIATE`` on SQLite; on PostgreSQL, holding the
+        advisory lock ``lock`` (a name) until commit when one is given."""
+        with self._tx(write=True, lock_events=False) as conn:
+            if lock is not None:
+                ddl.advisory_lock(conn, lock)
+            yield conn
+
+    def ensure_tables(self, *tables: Table) -> bool:
+        """Create these tables beside the log if they do not exist (idempotent, race-free).
+        A read-only store creates nothing; returns whether they all exist."""
+        if self.readonly:
+            with self._tx(write=False) as conn:
+                return {t.name for t in tables} <= ddl.table_names(conn)
+        with self.transaction() as conn:
+            ddl.ensure_tables(conn, tables)
+        return True
 
     def close(self) -> None:
         self._engine.dispose()
@@ -237,6 +250,8 @@ class SqlEventStore(EventStore):
     def _driver_error(self, exc: Exception) -> StoreError:
         """A driver exception raised outside SQLAlchemy, as a one-line store error."""
         message = f"event store {self.url} failed: {_first_line(exc)}"
+        if is_readonly_error(exc):
+            return ReadOnlyStoreError(message)
         if isinstance(exc, (self._dbapi.OperationalError, self._dbapi.InterfaceError)):
             return StoreUnavailableError(message)
         return StoreError(message)
@@ -244,15 +259,17 @@ class SqlEventStore(EventStore):
     # ---- reading ------------------------------------------------------------------------------
     def iter_rows(self, *, run_id: str | None = None, stream: str | None = None,
                   types: Iterable[str] | None = None, from_position: int | None = None,
-                  until_position: int | None = None, batch_size: int = 2000) -> Iterator[StoredRow]:
+                  until_position: int | None = None, batch_size: int = 2000,
+                  on_corrupt: OnCorrupt | None = None) -> Iterator[StoredRow]:
         for page in self._pages(run_id, stream, types, from_position, until_position, batch_size):
-            yield from stored_rows(page)
+            yield from stored_rows(page, on_corrupt)
 
     def _decodable_rows(self, *, run_id: str | None = None, stream: str | None = None,
                         types: Iterable[str] | None = None, from_position: int | None = None,
-                        until_position: int | None = None, batch_size: int = 2000) -> Iterator[Sequence[Any]]:
+                        until_position: int | None = None, batch_size: int = 2000,
+                        on_corrupt: OnCorrupt | None = None) -> Iterator[Sequence[Any]]:
         for page in self._pages(run_id, stream, types, from_position, until_position, batch_size):
-            yield from readable_rows(page)
+            yield from readable_rows(page, on_corrupt)
 
     def _pages(self, run_id: str | None, stream: str | None, types: Iterable[str] | None,
                from_position: int | None, until_position: int | None,
@@ -335,13 +352,10 @@ class SqlEventStore(EventStore):
 
     # ---- snapshots and checkpoints ------------------------------------------------------------
     def save_snapshot(self, snapshot: Snapshot) -> None:
-        s = schema.snapshots
-        with self._tx(write=False) as conn:
-            conn.execute(s.delete().where(s.c.run_id == snapshot.run_id, s.c.name == snapshot.name,
-                                          s.c.position == snapshot.position))
-            conn.execute(insert(s).values(run_id=snapshot.run_id, name=snapshot.name,
-                                          position=snapshot.position,
-                                          state=json.dumps(snapshot.state, separators=(",", ":"))))
+        with self.transaction() as conn:
+            ddl.upsert(conn, schema.snapshots, {
+                "run_id": snapshot.run_id, "name": snapshot.name, "position": snapshot.position,
+                "state": json.dumps(snapshot.state, separators=(",", ":"))}, keys=("run_id", "name", "position"))
 
     def load_snapshot(self, run_id: str, name: str, at_or_before: int | None = None) -> Snapshot | None:
         s = schema.snapshots
@@ -355,10 +369,8 @@ class SqlEventStore(EventStore):
         return Snapshot(run_id, name, row[0], json.loads(row[1]))
 
     def save_checkpoint(self, name: str, position: int) -> None:
-        c = schema.checkpoints
-        with self._tx(write=False) as conn:
-            conn.execute(c.delete().where(c.c.name == name))
-            conn.execute(insert(c).values(name=name, position=position))
+        with self.transaction() as conn:
+            ddl.upsert(conn, schema.checkpoints, {"name": name, "position": position}, keys=("name",))
 
     def load_checkpoint(self, name: str) -> int:
         c = schema.checkpoints
@@ -369,6 +381,18 @@ class SqlEventStore(EventStore):
     def engine(self) -> Engine:
         """The SQLAlchemy engine (for stored projections that keep tables beside the log)."""
         return self._engine
+
+
+def _check_sqlite_file(url: str, database: str | None, readonly: bool) -> None:
+    """A read-only open needs the file; a write open, a file this process may write (SQLite
+    would open a read-only file read-only and only fail at the first write)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    exists = os.path.exists(database)
+    if readonly and not exists:
+        raise NotAStoreError(f"no event store at {url}: {database} does not exist")
+    if not readonly and exists and not os.access(database, os.W_OK):
+        raise ReadOnlyStoreError(f"event store {url} is read-only for this user (the file is not writable)")
 
 
 def _is_operational(exc: DBAPIError) -> bool:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 from troupe_es.errors import CorruptEventError
-from troupe_es.store.rows import COMPRESS_ABOVE, StoredRow, compress_payload, decompress_payload
+from troupe_es.store.rows import COMPRESS_ABOVE, OnCorrupt, StoredRow, compress_payload, decompress_payload
 
 COLUMNS = ("position", "run_id", "stream", "stream_version", "event_id", "causation_id", "type",
            "schema_version", "sim_time", "recorded_at", "content_hash", "chain_hash", "payload",
@@ -114,8 +114,13 @@ def rows_params(rows: Sequence[StoredRow]) -> list[tuple[Any, ...]]:
 _new_row = tuple.__new__
 
 
-def stored_rows(raw_rows: Sequence[tuple[Any, ...]]) -> list[StoredRow]:
-    """Rows fetched with :data:`COLUMNS` as :class:`StoredRow` (compressed payloads inflated)."""
+def stored_rows(raw_rows: Sequence[tuple[Any, ...]], on_corrupt: OnCorrupt | None = None) -> Iterable[StoredRow]:
+    """Rows fetched with :data:`COLUMNS` as :class:`StoredRow`, compressed payloads inflated:
+    a list, or with ``on_corrupt`` an iterator that reports a payload that cannot be inflated
+    when its turn comes (in position order) and leaves it out. Without, that raises
+    :class:`CorruptEventError`."""
+    if on_corrupt is not None:
+        return _inflating(raw_rows, on_corrupt)
     out = []
     append = out.append
     for raw in raw_rows:
@@ -126,20 +131,32 @@ def stored_rows(raw_rows: Sequence[tuple[Any, ...]]) -> list[StoredRow]:
     return out
 
 
-def readable_rows(raw_rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def readable_rows(raw_rows: list[tuple[Any, ...]],
+                  on_corrupt: OnCorrupt | None = None) -> Iterable[tuple[Any, ...]]:
     """Driver rows whose 13th item is the payload text: the page itself when nothing in it was
-    compressed (the common case, no copy), else a copy with those payloads inflated."""
+    compressed (the common case, no copy), else :func:`stored_rows` of it."""
     for raw in raw_rows:
         if raw[12] is None:
-            return [raw if raw[12] is not None else _inflated(raw) for raw in raw_rows]
+            return stored_rows(raw_rows, on_corrupt)
     return raw_rows
 
 
-def _inflated(raw: tuple[Any, ...]) -> StoredRow:
+def _inflating(raw_rows: Sequence[tuple[Any, ...]], on_corrupt: OnCorrupt) -> Iterator[StoredRow]:
+    for raw in raw_rows:
+        row = _new_row(StoredRow, raw[:13]) if raw[12] is not None else _inflated(raw, on_corrupt)
+        if row is not None:
+            yield row
+
+
+def _inflated(raw: tuple[Any, ...], on_corrupt: OnCorrupt | None = None) -> StoredRow | None:
     position, type_ = raw[0], raw[6]
     try:
         payload = decompress_payload(None, raw[13])
     except (ValueError, zlib.error, UnicodeDecodeError) as exc:
-        raise CorruptEventError(f"event at position {position} ({type_}) has an unreadable "
-                                f"payload: {exc}", position=position, type=type_) from exc
+        error = CorruptEventError(f"event at position {position} ({type_}) has an unreadable payload: {exc}",
+                                  position=position, type=type_, run_id=raw[1])
+        if on_corrupt is None:
+            raise error from exc
+        on_corrupt(error)
+        return None
     return _new_row(StoredRow, raw[:12] + (payload,))
