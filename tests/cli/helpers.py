@@ -26,3 +26,15 @@ def troupe(*args: str, store: str | None = None, env: dict | None = None, cwd=No
     proc = subprocess.run(argv, capture_output=True, text=True, env=full_env, cwd=cwd,
                           input=input, timeout=timeout)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def replay_with_changed_prompt(store: str, run_id: str) -> Result:
+    """``troupe-es replay RUN --verify`` in a process whose turn prompt template was edited
+    (one word dropped), the way a developer changing a prompt would see it."""
+    code = (
+        "import troupe_es.commands.turn as t\n"
+        "t.INSTRUCTIONS = t.INSTRUCTIONS.replace('Stay fully in character', 'Stay in character')\n"
+        "from troupe_es.cli import main\n"
+        f"main(['--store', {store!r}, 'replay', {run_id!r}, '--verify'])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return Result(proc.returncode, proc.stdout, proc.stderr)

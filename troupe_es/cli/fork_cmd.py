@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from troupe_es.cli.context import CliContext, pass_cli
-from troupe_es.cli.run_cmd import execute_and_report, llm_options
+from troupe_es.cli.run_cmd import execute_and_report, llm_options, run_and_report
 
 
 @click.command()
@@ -24,13 +24,19 @@ def fork(cli: CliContext, run: str, position: int, scenario_path: Path | None, *
     Without --scenario the fork plays the rest of the parent's script (live or cached); with it,
     that scenario's script, after applying its personas (changed ones are replaced, new ones
     join). The new run records its parent and fork position; `troupe-es runs` shows the tree.
-    Prints the new run id alone on the last line.
+    A run driven from Python plays the rest of its recorded commands instead of a script (a
+    step or poll cut at P is played again from its start). Prints the new run id alone on the
+    last line.
     """
+    from troupe_es.commands.notebook import is_notebook
     from troupe_es.commands.plan import plan_from_scenario
-    from troupe_es.api.replay import fork_plan, inheritor
+    from troupe_es.api.replay import fork_plan, inheritor, run_started
 
     store = cli.store
     parent = store.resolve_run(run)
+    if scenario_path is None and is_notebook(run_started(store, parent).event.scenario):  # type: ignore[attr-defined]
+        _fork_notebook(cli, parent, position, options)
+        return
     new_plan = None
     if scenario_path is not None:
         from troupe_es.scenario import load_scenario
@@ -38,3 +44,18 @@ def fork(cli: CliContext, run: str, position: int, scenario_path: Path | None, *
         new_plan = plan_from_scenario(load_scenario(scenario_path))
     plan, point = fork_plan(store, parent, position, new_plan)
     execute_and_report(cli, plan, options, fork=point, inherit=inheritor(store, parent, position))
+
+
+def _fork_notebook(cli: CliContext, parent: str, position: int, options: dict) -> None:
+    """Fork a run driven from Python: its state at P, then the rest of its commands."""
+    from troupe_es.api.notebook_replay import notebook_fork
+    from troupe_es.commands.notebook import execute_commands, steps_of
+
+    fork = notebook_fork(cli.store, parent, position, model=options.get("model"), parallel=options["parallel"])
+
+    def runner(bus, run_settings: dict):  # noqa: ANN001, ANN202
+        fork.begin(bus, run_settings)
+        return execute_commands(bus, fork.tail)
+
+    run_and_report(cli, options, name=fork.start.scenario_name, settings=fork.settings, budget={},
+                   total_steps=steps_of(fork.tail), runner=runner, record_commands=True)

@@ -58,33 +58,47 @@ def run(cli: CliContext, scenario: Path, seed: int | None, **options) -> None:  
 
 
 def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inherit=None) -> None:  # noqa: ANN001
-    """Build the gateway and bus, execute ``plan`` with a progress bar, print the outcome."""
+    """Execute ``plan`` (a fresh run, or a fork's tail) with a progress bar and print the outcome."""
     from troupe_es.commands.scenario import execute, steps_in
-    from troupe_es.bootstrap import make_bus, make_gateway, new_run_id
-    from troupe_es.cli.progress import RunProgress
     from troupe_es.runtime import RuntimeSettings
 
-    store = cli.store
-    model = options.get("model") or plan.model
     budget = dict(plan.budget or {})
+    settings = RuntimeSettings(model=options.get("model") or plan.model, llm_parameters=plan.llm_parameters,
+                               parallel=options["parallel"], max_actions=plan.max_actions,
+                               interventions=plan.interventions)
+
+    def runner(bus, run_settings: dict):  # noqa: ANN001, ANN202
+        return execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings)
+
+    run_and_report(cli, options, name=plan.name, settings=settings, budget=budget,
+                   total_steps=steps_in(plan.script), runner=runner)
+
+
+def run_and_report(cli: CliContext, options: dict, *, name: str, settings, budget: dict, total_steps: int,  # noqa: ANN001
+                   runner, record_commands: bool = False) -> None:  # noqa: ANN001
+    """Build the gateway and bus for a new run, ``runner(bus, run_settings)`` it with a progress
+    bar, print the outcome (exit 1 when it failed)."""
+    from troupe_es.bootstrap import make_bus, make_gateway, new_run_id
+    from troupe_es.cli.progress import RunProgress
+
+    store = cli.store
     if options.get("budget_tokens"):
         budget["tokens"] = options["budget_tokens"]
     if options.get("budget_cost"):
         budget["cost_usd"] = options["budget_cost"]
-    gateway = make_gateway(store, llm=options["llm"], model=model, base_url=options.get("base_url"),
+    gateway = make_gateway(store, llm=options["llm"], model=settings.model, base_url=options.get("base_url"),
                            cache=options["cache"], budget=budget or None,
                            max_concurrency=max(8, options["parallel"]))
-    settings = RuntimeSettings(model=model, llm_parameters=plan.llm_parameters, parallel=options["parallel"],
-                               max_actions=plan.max_actions, interventions=plan.interventions)
-    run_id = new_run_id(store, plan.name)
+    run_id = new_run_id(store, name)
     quiet = options.get("quiet") or options.get("as_json")
-    progress = RunProgress(total_steps=steps_in(plan.script), enabled=not quiet and sys.stderr.isatty())
-    bus = make_bus(store, run_id, gateway=gateway, settings=settings, observers=[progress])
-    run_settings = {"llm": options["llm"], "model": model, "cache": options["cache"],
+    progress = RunProgress(total_steps=total_steps, enabled=not quiet and sys.stderr.isatty())
+    bus = make_bus(store, run_id, gateway=gateway, settings=settings, observers=[progress],
+                   record_commands=record_commands)
+    run_settings = {"llm": options["llm"], "model": settings.model, "cache": options["cache"],
                     "parallel": options["parallel"], "store": store.url}
     try:
         with progress:
-            outcome = execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings)
+            outcome = runner(bus, run_settings)
     finally:
         gateway.close()
     summary = {"run_id": outcome.run_id, "status": outcome.status, "steps": outcome.steps,
@@ -96,7 +110,7 @@ def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inher
         if not quiet:
             err = console(stderr=True)
             style = {"completed": "green", "failed": "red"}.get(outcome.status, "yellow")
-            err.print(f"[{style}]{outcome.status}[/{style}]: {plan.name}, {outcome.steps} step(s), "
+            err.print(f"[{style}]{outcome.status}[/{style}]: {name}, {outcome.steps} step(s), "
                       f"{progress.llm_calls} LLM call(s) ({progress.cache_hits} from cache), "
                       f"{outcome.wall_seconds:.2f}s — see `troupe-es log {outcome.run_id} --transcript`")
         click.echo(outcome.run_id)

@@ -23,6 +23,7 @@ from troupe_es.events.envelope import NewEvent, Recorded
 from troupe_es.events.llm import LLMAttempt, LLMCallCompleted, LLMCallFailed, LLMCallRequested
 from troupe_es.events.run import (
     BudgetExceeded,
+    CommandIssued,
     RunCompleted,
     RunFailed,
     RunStarted,
@@ -56,7 +57,7 @@ EVENT_ADAPTER: TypeAdapter = TypeAdapter(AnyEvent)
 __all__ = [
     "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
     "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
-    "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "EVENT_ADAPTER", "Event",
+    "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "CommandIssued", "EVENT_ADAPTER", "Event",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunStarted", "StepCompleted",
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",
