@@ -268,3 +268,26 @@ def test_fork_of_a_scenario_run_is_not_a_notebook_fork(sqlite_url):
     run = troupe("run", str(ROOT / "examples" / "focus_group.yaml"), "-q", store=sqlite_url).out.strip()
     with open_store(sqlite_url) as store, pytest.raises(ConfigurationError, match="runs a scenario"):
         notebook_fork(store, run, 5)
+
+
+def test_what_a_fork_plays_when_its_position_cuts_a_command():
+    from troupe_es.api.notebook_replay import notebook_fork
+
+    sim = Simulation.open("memory://", seed=4)
+    room = sim.world("Room", people=[sim.person("Ann"), sim.person("Bob")])
+    room.broadcast("hello")
+    room.poll("Tea or coffee?", ["tea", "coffee"])
+    room.run(1)
+    sim.close()
+
+    def tail_at(position: int) -> list[str]:
+        return [type(c).__name__ for c in notebook_fork(sim.store, sim.run_id, position).tail]
+
+    heard = sim.events(type="StimulusPerceived")[0].position  # the broadcast reached Ann, not yet Bob
+    assert tail_at(heard) == ["AskPoll", "AdvanceStep"]  # an instantaneous command counts as done
+    answered = sim.events(type="PollAnswered")[0].position  # one answer in, the poll not closed
+    assert tail_at(answered) == ["AskPoll", "AdvanceStep"]  # asked again from its start
+    closed = sim.events(type="PollClosed")[0].position
+    assert tail_at(closed) == ["AdvanceStep"]
+    assert tail_at(sim.events(type="StepStarted")[0].position) == ["AdvanceStep"]
+    assert tail_at(sim.events(type="StepCompleted")[0].position) == []  # the ending is not inherited
