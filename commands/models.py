@@ -11,15 +11,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from troupe_es.errors import SimulationError
+from troupe_es.events.base import VOLATILE_MARK, volatile
 
 
 class Command(BaseModel):
-    """Base of every command: frozen, validated, no unknown fields."""
+    """Base of every command: frozen, validated, no unknown fields. Fields that measure one
+    execution (wall-clock time, cache counters, execution settings) are declared ``volatile``,
+    as in events: ``CommandIssued`` keeps them out of its content hash."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def volatile_fields(cls) -> frozenset[str]:
+        """The names of this command's volatile fields."""
+        return frozenset(name for name, f in cls.model_fields.items()
+                         if isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get(VOLATILE_MARK))
 
 
 class StartRun(Command):
@@ -31,7 +40,7 @@ class StartRun(Command):
     sim_start: datetime | None = None
     parent_run_id: str | None = None
     fork_position: int | None = None
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: dict[str, Any] = volatile(default_factory=dict)
 
 
 class DefinePersona(Command):
@@ -133,8 +142,8 @@ class CompleteRun(Command):
     """End the run normally."""
 
     steps: int = 0
-    wall_seconds: float | None = None
-    cache: dict[str, int] | None = None
+    wall_seconds: float | None = volatile(None)
+    cache: dict[str, int] | None = volatile(None)
 
 
 class FailRun(Command):
@@ -142,6 +151,29 @@ class FailRun(Command):
 
     reason: str
     error_type: str
+
+
+class InterruptRun(Command):
+    """Record that the run stopped before its script ended (a signal, or its budget)."""
+
+    cause: str
+    reason: str
+
+
+class ResumeRun(Command):
+    """Record that a run which stopped early continues from its last committed event."""
+
+    events_before: int
+    previous_status: str
+    settings: dict[str, Any] = volatile(default_factory=dict)
+
+
+class FinishStep(Command):
+    """Finish a world step that a crash, failure or interruption cut short: the agents whose turn
+    was committed keep it; the others act against the state the step started from."""
+
+    world: str
+    step_seconds: float | None = None
 
 
 def command_classes() -> dict[str, type[Command]]:

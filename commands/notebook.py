@@ -10,7 +10,6 @@ come after it (:func:`fork_tail`).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +19,13 @@ from troupe_es.commands.models import (
     Command,
     CompleteRun,
     FailRun,
+    InterruptRun,
+    ResumeRun,
     StartRun,
     TakeTurn,
     command_from_record,
 )
-from troupe_es.commands.scenario import RunOutcome
-from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, TroupeError
+from troupe_es.errors import ReplayDivergenceError, TroupeError
 from troupe_es.events import CommandIssued, Recorded, canonical_json
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ NOTEBOOK_KIND = "notebook"
 RESUMABLE = (AdvanceStep, TakeTurn, AskPoll)
 """Commands that, cut in the middle by a fork position, are issued again from their start (the
 way a scenario fork plays a cut ``run`` step or poll again); other commands are instantaneous."""
-ENDINGS = (CompleteRun, FailRun)
+RUN_MARKERS = (CompleteRun, FailRun, InterruptRun, ResumeRun)
+"""Commands that end or resume a run: a fork does not inherit them (it starts and ends itself)."""
 
 
 def announce(command: Any) -> tuple[CommandIssued, Command] | None:
@@ -45,9 +46,12 @@ def announce(command: Any) -> tuple[CommandIssued, Command] | None:
     (``StartRun`` is not recorded: ``RunStarted`` is)."""
     if isinstance(command, StartRun) or not isinstance(command, Command):
         return None
-    arguments = _stored_form(command.model_dump(mode="json"))
-    return (CommandIssued(command=type(command).__name__, arguments=arguments),
-            command_from_record(type(command).__name__, arguments))
+    dump = _stored_form(command.model_dump(mode="json"))
+    volatile = command.volatile_fields()
+    event = CommandIssued(command=type(command).__name__,
+                          arguments={k: v for k, v in dump.items() if k not in volatile},
+                          measurements={k: v for k, v in dump.items() if k in volatile})
+    return event, command_from_record(event.command, dump)
 
 
 def _stored_form(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +75,7 @@ def is_notebook(scenario: dict[str, Any]) -> bool:
 def recorded_command(rec: Recorded) -> Command:
     """The command a ``CommandIssued`` record holds, validated again."""
     event: Any = rec.event
-    return command_from_record(event.command, _stored_form(event.arguments),
+    return command_from_record(event.command, _stored_form({**event.arguments, **event.measurements}),
                                where=f"run {rec.run_id} position {rec.position}: ")
 
 
@@ -95,7 +99,7 @@ def fork_tail(issued: Iterable[Recorded], at: int, *, first_after: str | None) -
         command = recorded_command(current)  # type: ignore[arg-type]
         if isinstance(command, RESUMABLE):
             tail.insert(0, command)
-    return [c for c in tail if not isinstance(c, ENDINGS)]
+    return [c for c in tail if not isinstance(c, RUN_MARKERS)]
 
 
 def steps_of(commands: Sequence[Command]) -> int:
@@ -125,28 +129,3 @@ def replay_commands(bus: "MessageBus", commands: Iterable[Command]) -> None:
 def complete(bus: "MessageBus") -> CompleteRun:
     """The command that ends a notebook run: its steps are the worlds' step counters."""
     return CompleteRun(steps=sum(w.step for w in bus.state.worlds.values()))
-
-
-def execute_commands(bus: "MessageBus", commands: Sequence[Command]) -> RunOutcome:
-    """Play ``commands`` to the end of the run, as ``troupe-es fork`` does for a notebook run:
-    ``RunCompleted`` after the last one (or at a spent budget), ``RunFailed`` on an error."""
-    started = time.perf_counter()
-    steps = 0
-    status, error = "completed", None
-    try:
-        for command in commands:
-            bus.handle(command)
-            steps += isinstance(command, AdvanceStep)
-    except BudgetExceededError as exc:
-        status, error = "budget-exceeded", exc
-    except ReplayDivergenceError:
-        raise
-    except TroupeError as exc:
-        status, error = "failed", exc
-        bus.handle(FailRun(reason=" ".join(str(exc).split()), error_type=type(exc).__name__))
-    except Exception as exc:  # a bug: still close the run in the log, then let it surface
-        bus.handle(FailRun(reason=f"internal error: {exc}", error_type=type(exc).__name__))
-        raise
-    if status != "failed":
-        bus.handle(complete(bus))
-    return RunOutcome(bus.run_id, status, steps, time.perf_counter() - started, error)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from troupe_es.commands.models import AskPoll
-from troupe_es.commands.step import LLMOutcome, call_llm, completion_id, run_concurrently
+from troupe_es.commands.step import call_all, completion_id, prepare_llm
 from troupe_es.commands.turn import build_poll_messages
 from troupe_es.errors import SimulationError
 from troupe_es.events import PollAnswered, PollClosed
@@ -49,15 +49,15 @@ def ask_poll(cmd: AskPoll, bus: "MessageBus") -> list["Recorded"]:
     model = poll_model(cmd.options)
     snapshot = bus.state
 
-    def answer(agent: str) -> LLMOutcome:
+    def answer(agent: str):  # noqa: ANN202
         messages = build_poll_messages(snapshot, agent, question=cmd.question, options=cmd.options,
                                        persona_facts=bus.persona_facts(snapshot.agents[agent].persona))
-        return call_llm(bus, agent, messages, model, call_id=f"{agent}/{poll_id}", step=world.step,
-                        causation_id=None, purpose="poll", world=cmd.world)
+        return agent, prepare_llm(bus, agent, messages, model, call_id=f"{agent}/{poll_id}", step=world.step,
+                                  causation_id=None, purpose="poll", world=cmd.world)
 
     recorded: list[Recorded] = []
     choices: list[str] = []
-    outcomes = run_concurrently(bus, agents, answer)
+    outcomes = call_all(bus, [answer(agent) for agent in agents])
     for outcome in outcomes:
         batch = list(outcome.events)
         if outcome.output is not None:

@@ -2,13 +2,14 @@
 
 Every script line is announced by a ``ScriptStepStarted`` event, so a fork can find where a
 position falls in the script. An LLM failure ends the run with ``RunFailed`` (everything before
-stays); a budget stop ends it with ``RunCompleted`` after the ``BudgetExceeded`` event.
+stays); a budget stop or a signal with ``RunInterrupted``; a run that stopped early is resumed
+with :func:`resume`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,13 +23,17 @@ from troupe_es.commands.models import (
     CreateWorld,
     DefinePersona,
     FailRun,
+    FinishStep,
+    InterruptRun,
     JoinWorld,
     MakeAccessible,
     Perceive,
     Relate,
+    ResumeRun,
     StartRun,
 )
 from troupe_es.commands.plan import RunPlan
+from troupe_es.commands.resume import continuation
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -50,10 +55,10 @@ class RunOutcome:
     """How a run ended."""
 
     run_id: str
-    status: str  # completed, failed, budget-exceeded
+    status: str  # completed, failed, budget-exceeded, interrupted
     steps: int
     wall_seconds: float
-    error: TroupeError | None = None
+    error: BaseException | None = None
 
 
 def steps_in(script: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> int:
@@ -102,15 +107,22 @@ def line_commands(line: dict[str, Any], world: str) -> list[Any]:
 
 
 def set_up(bus: "MessageBus", plan: RunPlan) -> None:
-    """Personas, world, membership and relations of a fresh run."""
+    """Personas, world, membership and relations of a fresh run. Idempotent: what the state
+    already has is left alone, so a run that died during set-up finishes it when resumed."""
+    state = bus.state
     for persona in plan.personas:
-        bus.handle(DefinePersona(name=persona.name, persona=persona.persona, sources=persona.sources))
+        if persona.name not in state.agents:
+            bus.handle(DefinePersona(name=persona.name, persona=persona.persona, sources=persona.sources))
     w = plan.world
-    bus.handle(CreateWorld(name=w.name, start=w.start, step_seconds=w.step_seconds, kind=w.kind,
-                           everyone_accessible=w.everyone_accessible))
-    bus.handle(JoinWorld(world=w.name, agents=tuple(p.name for p in plan.personas)))
+    if w.name not in bus.state.worlds:
+        bus.handle(CreateWorld(name=w.name, start=w.start, step_seconds=w.step_seconds, kind=w.kind,
+                               everyone_accessible=w.everyone_accessible))
+    joining = tuple(p.name for p in plan.personas if bus.state.agents[p.name].world is None)
+    if joining:
+        bus.handle(JoinWorld(world=w.name, agents=joining))
     for a, b, relation in w.relations:
-        bus.handle(Relate(world=w.name, between=(a, b), relation=relation))
+        if (*sorted((a, b)), relation) not in bus.state.worlds[w.name].relations:
+            bus.handle(Relate(world=w.name, between=(a, b), relation=relation))
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
@@ -131,10 +143,18 @@ def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
         bus.handle(JoinWorld(world=world, agents=tuple(joining)))
 
 
+def script_commands(plan: RunPlan, start: int = 0) -> Iterator[Any]:
+    """The commands of the script from line ``start`` on, each line announced (lazily)."""
+    for index in range(start, len(plan.script)):
+        line = plan.script[index]
+        yield BeginScriptStep(index=index, step=dict(line))
+        yield from line_commands(line, plan.world.name)
+
+
 def execute(bus: "MessageBus", plan: RunPlan, *, fork: ForkPoint | None = None,
             inherit: Callable[["MessageBus"], None] | None = None,
             settings: dict[str, Any] | None = None) -> RunOutcome:
-    """Run ``plan`` on ``bus`` from ``RunStarted`` to ``RunCompleted``/``RunFailed``.
+    """Run ``plan`` on ``bus`` from ``RunStarted`` to its end (see :func:`drive`).
 
     For a fork, ``inherit(bus)`` copies the parent's state events up to the fork position right
     after ``RunStarted``, and the plan's script is the tail to play from there.
@@ -144,32 +164,91 @@ def execute(bus: "MessageBus", plan: RunPlan, *, fork: ForkPoint | None = None,
                         sim_start=plan.world.start, settings=dict(settings or {}),
                         parent_run_id=fork.parent_run_id if fork else None,
                         fork_position=fork.position if fork else None))
-    steps = 0
-    try:
+
+    def commands() -> Iterator[Any]:
         if fork is not None and inherit is not None:
             inherit(bus)
             adopt_changes(bus, plan)
         else:
             set_up(bus, plan)
-        for index, line in enumerate(plan.script):
-            bus.handle(BeginScriptStep(index=index, step=dict(line)))
-            for command in line_commands(line, plan.world.name):
-                bus.handle(command)
-                steps += isinstance(command, AdvanceStep)
+        yield from script_commands(plan)
+
+    return drive(bus, commands(), started)
+
+
+def resume(bus: "MessageBus", plan: RunPlan, *, events_before: int, previous_status: str,
+           progress: Iterable[Any], events_after_last_line: int,
+           inherit: Callable[["MessageBus"], None] | None = None,
+           settings: dict[str, Any] | None = None) -> RunOutcome:
+    """Continue ``plan`` on a bus whose state is folded from the run's log (see
+    :mod:`troupe_es.commands.resume`): ``RunResumed``, then set-up if it was cut short, the
+    cut-short step, the rest of its line and the lines after it."""
+    started = time.perf_counter()
+    bus.handle(ResumeRun(events_before=events_before, previous_status=previous_status,
+                         settings=dict(settings or {})))
+    where = continuation(plan.script, progress, events_after_last_line=events_after_last_line)
+
+    def commands() -> Iterator[Any]:
+        if where.open_index is None:
+            if inherit is not None and not bus.state.agents:
+                inherit(bus)
+            if inherit is not None:
+                adopt_changes(bus, plan)
+            else:
+                set_up(bus, plan)
+        else:
+            line = plan.script[where.open_index]
+            if where.open_step:
+                value = line.get("run")
+                seconds = None
+                if isinstance(value, dict) and value.get("step"):
+                    from troupe_es.scenario import parse_duration
+
+                    seconds = parse_duration(value["step"]).total_seconds()
+                yield FinishStep(world=plan.world.name, step_seconds=seconds)
+            if where.open_rest is not None:
+                yield from line_commands(where.open_rest, plan.world.name)
+        yield from script_commands(plan, where.next_index)
+
+    return drive(bus, commands(), started)
+
+
+def drive(bus: "MessageBus", commands: Iterable[Any], started: float) -> RunOutcome:
+    """Handle ``commands`` in order, then end the run in the log.
+
+    ``RunCompleted`` when they all ran; ``RunFailed`` on an error (everything before stays); a
+    spent budget or a signal (Ctrl-C, SIGTERM, SIGHUP) records ``RunInterrupted``, so the run can
+    be resumed. A bug is recorded as ``RunFailed`` too, then surfaces.
+    """
+    steps = 0
+
+    def outcome(status: str, error: BaseException | None = None) -> RunOutcome:
+        return RunOutcome(bus.run_id, status, steps, time.perf_counter() - started, error)  # type: ignore[arg-type]
+
+    try:
+        for command in commands:
+            bus.handle(command)
+            steps += isinstance(command, (AdvanceStep, FinishStep))
     except BudgetExceededError as exc:
-        wall = time.perf_counter() - started
-        bus.handle(CompleteRun(steps=steps, wall_seconds=wall))
-        return RunOutcome(bus.run_id, "budget-exceeded", steps, wall, exc)
+        bus.handle(InterruptRun(cause="budget", reason=one_line(exc)))
+        return outcome("budget-exceeded", exc)
     except ReplayDivergenceError:
         raise
     except TroupeError as exc:
-        wall = time.perf_counter() - started
-        reason = " ".join(str(exc).split())
-        bus.handle(FailRun(reason=reason, error_type=type(exc).__name__))
-        return RunOutcome(bus.run_id, "failed", steps, wall, exc)
+        bus.handle(FailRun(reason=one_line(exc), error_type=type(exc).__name__))
+        return outcome("failed", exc)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into an Interruption
+        cause = getattr(exc, "signal_name", "SIGINT")
+        bus.handle(InterruptRun(cause=cause, reason=f"interrupted by {cause}"))
+        return outcome("interrupted", exc)
     except Exception as exc:  # a bug: still close the run in the log, then let it surface
         bus.handle(FailRun(reason=f"internal error: {exc}", error_type=type(exc).__name__))
         raise
     wall = time.perf_counter() - started
     bus.handle(CompleteRun(steps=steps, wall_seconds=wall))
     return RunOutcome(bus.run_id, "completed", steps, wall)
+
+
+def one_line(exc: BaseException) -> str:
+    """An error's message on one line."""
+    return " ".join(str(exc).split())

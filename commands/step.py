@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from troupe_es.store.rows import new_event_id
 
 if TYPE_CHECKING:
     from troupe_es.events import Recorded
+    from troupe_es.llm.gateway import PreparedCall
     from troupe_es.runtime import MessageBus
 
 
@@ -66,34 +68,62 @@ def completion_id(events: list[NewEvent]) -> str | None:
     return events[-1].event_id if events else None
 
 
-def call_llm(bus: "MessageBus", agent: str, messages: list[dict[str, str]], output_model: type,
-             *, call_id: str, step: int | None, causation_id: str | None, purpose: str,
-             world: str | None) -> LLMOutcome:
-    """One structured LLM call through the gateway; errors are captured, not raised."""
+def prepare_llm(bus: "MessageBus", agent: str, messages: list[dict[str, str]], output_model: type,
+                *, call_id: str, step: int | None, causation_id: str | None, purpose: str,
+                world: str | None) -> "PreparedCall":
+    """One structured LLM call, prepared: its ``LLMCallRequested`` event exists, nothing is called."""
     from troupe_es.llm import CallContext, ChatRequest
 
     request = ChatRequest(model=bus.settings.model, messages=messages,
                           parameters=dict(bus.settings.llm_parameters))
     ctx = CallContext(run_id=bus.run_id, seed=bus.state.seed, call_id=call_id, agent=agent, step=step,
                       sim_time=bus.clock(world), causation_id=causation_id, purpose=purpose)
+    return bus.gateway.prepare(request, ctx, output_model=output_model)
+
+
+def record_requests(bus: "MessageBus", calls: list["PreparedCall"]) -> None:
+    """Commit the requests of calls about to be made, in one batch and in the canonical order."""
+    bus.record([call.requested for call in calls])
+
+
+def finish_llm(bus: "MessageBus", agent: str, call: "PreparedCall") -> LLMOutcome:
+    """Make a prepared call through the gateway; errors are captured, not raised. The outcome's
+    events are returned for the caller to commit (in the canonical order)."""
     buffer: list[NewEvent] = []
     try:
-        result = bus.gateway.chat(request, ctx, output_model=output_model, record=buffer.extend)
+        result = bus.gateway.finish(call, record=buffer.extend)
     except TroupeError as exc:
         return LLMOutcome(agent, stamp(buffer), error=exc)
     parsed = result.parsed
-    if not isinstance(parsed, output_model):
+    output_model = call.output_model
+    if output_model is not None and not isinstance(parsed, output_model):
         parsed = output_model.model_validate(parsed)
     return LLMOutcome(agent, stamp(buffer), output=parsed)
 
 
+def call_all(bus: "MessageBus", calls: list[tuple[str, "PreparedCall"]]) -> list[LLMOutcome]:
+    """Commit every call's request, then make the calls concurrently; outcomes in input order."""
+    record_requests(bus, [call for _, call in calls])
+    by_agent = dict(calls)
+    return run_concurrently(bus, [agent for agent, _ in calls], lambda agent: finish_llm(bus, agent, by_agent[agent]))
+
+
 def run_concurrently(bus: "MessageBus", agents: list[str], work) -> list[LLMOutcome]:  # noqa: ANN001
-    """``work(agent)`` for every agent, ``settings.parallel`` at a time, results in input order."""
+    """``work(agent)`` for every agent, ``settings.parallel`` at a time, results in input order.
+
+    On an interruption (Ctrl-C, SIGTERM) calls not yet started are cancelled and the interruption
+    propagates at once; calls in flight finish in the background and are never recorded."""
     workers = max(1, min(bus.settings.parallel, len(agents)))
     if workers == 1:
         return [work(name) for name in agents]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="troupe-turn") as pool:
-        return list(pool.map(work, agents))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="troupe-turn")
+    try:
+        results = list(pool.map(work, agents))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
 
 
 def draw_order(state: RunState, world: str, step: int) -> list[str]:
@@ -103,8 +133,10 @@ def draw_order(state: RunState, world: str, step: int) -> list[str]:
     return members
 
 
-def _apply_interventions(bus: "MessageBus", world: str, step: int, causation: str) -> None:
-    items: tuple[Intervention, ...] = tuple(bus.settings.interventions)
+def apply_interventions(bus: "MessageBus", world: str, step: int, causation: str,
+                         items: Sequence[Intervention] | None = None) -> None:
+    """Apply the interventions (default: the run's) that are due at the start of ``step``."""
+    items = tuple(bus.settings.interventions if items is None else items)
     for iv in due(bus.state, world, step, items):
         [applied] = bus.record([bus.new(f"world/{world}", InterventionApplied(
             world=world, name=iv.name, step=step, effect=iv.effect), world=world, causation_id=causation)])
@@ -120,20 +152,23 @@ def _apply_interventions(bus: "MessageBus", world: str, step: int, causation: st
 
 
 def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
-               causation_id: str | None) -> tuple[list["Recorded"], TroupeError | None]:
-    """Every agent's turn against the state as it is now, committed in ``agents`` order, then the
-    deliveries of what they did. Returns the records and the first LLM error (if any)."""
-    snapshot = bus.state
+               causation_id: str | None, snapshot: RunState | None = None,
+               undelivered: Sequence["Recorded"] = ()) -> tuple[list["Recorded"], TroupeError | None]:
+    """Every agent's turn against ``snapshot`` (default: the state as it is now): their requests
+    committed first, then each turn in ``agents`` order, then the deliveries of what they did
+    (after those of ``undelivered``, actions of the step recorded earlier that were never
+    delivered — a resumed step). Returns the records and the first LLM error (if any)."""
+    snapshot = snapshot or bus.state
     max_actions = bus.settings.max_actions
 
-    def turn(agent: str) -> LLMOutcome:
+    def turn(agent: str) -> tuple[str, PreparedCall]:
         messages = build_turn_messages(snapshot, agent, max_actions=max_actions,
                                        persona_facts=bus.persona_facts(snapshot.agents[agent].persona))
         call_id = f"{agent}/step-{step}/turn-{snapshot.agents[agent].turns}"
-        return call_llm(bus, agent, messages, TurnOutput, call_id=call_id, step=step,
-                        causation_id=causation_id, purpose="turn", world=world)
+        return agent, prepare_llm(bus, agent, messages, TurnOutput, call_id=call_id, step=step,
+                                  causation_id=causation_id, purpose="turn", world=world)
 
-    outcomes = run_concurrently(bus, agents, turn)
+    outcomes = call_all(bus, [turn(agent) for agent in agents])
     recorded: list[Recorded] = []
     actions: list[Recorded] = []
     w = snapshot.worlds[world]
@@ -148,6 +183,7 @@ def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
         records = bus.record(batch)
         recorded += records
         actions += [r for r in records if isinstance(r.event, ActionTaken)]
+    actions = list(undelivered) + actions
     delivered = deliveries(snapshot, [r.event for r in actions])
     recorded += bus.record([bus.new(stream, event, world=world, causation_id=actions[i].event_id)
                             for stream, event, i in delivered])
@@ -167,7 +203,7 @@ def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
     recorded: list[Recorded] = []
     started = bus.record([bus.new(f"world/{name}", StepStarted(world=name, step=step), sim_time=start)])[0]
     recorded.append(started)
-    _apply_interventions(bus, name, step, started.event_id)
+    apply_interventions(bus, name, step, started.event_id)
     order = draw_order(bus.state, name, step)
     recorded += bus.record([bus.new("run", RandomDrawn(purpose=f"agent order {name} step {step}", value=order),
                                     world=name, causation_id=started.event_id)])

@@ -26,17 +26,20 @@ def _f(path: str) -> "pl.Expr":
 
 
 def calls(lf: "pl.LazyFrame") -> "pl.LazyFrame":
-    """Requested calls joined with their outcome: one row per call."""
+    """Requested calls joined with their outcome (the event caused by the request): one row per
+    request. A request with no outcome — its process died while the provider was answering — has
+    status ``unanswered``: the call may have been paid for."""
     import polars as pl
 
     requested = lf.filter(pl.col("type") == "LLMCallRequested").select(
-        "run_id", pl.col("position").alias("requested_position"), pl.col("sim_time").alias("time"),
+        "run_id", pl.col("event_id").alias("request_event_id"), pl.col("position").alias("requested_position"),
+        pl.col("sim_time").alias("time"),
         "recorded_at", _f("call_id").alias("call_id"), _f("agent").alias("agent"),
         _f("step").cast(pl.Int64, strict=False).alias("step"), _f("purpose").alias("purpose"),
         _f("provider").alias("gen_ai.system"), _f("model").alias("gen_ai.request.model"),
         _f("request_key").alias("request_key"))
     outcome = lf.filter(pl.col("type").is_in(["LLMCallCompleted", "LLMCallFailed"])).select(
-        "run_id", _f("call_id").alias("call_id"),
+        "run_id", pl.col("causation_id").alias("request_event_id"),
         pl.when(pl.col("type") == "LLMCallCompleted").then(pl.lit("ok")).otherwise(pl.lit("failed")).alias("status"),
         _f("model").alias("gen_ai.response.model"),
         _f("finish_reason").alias("gen_ai.response.finish_reasons"),
@@ -47,7 +50,9 @@ def calls(lf: "pl.LazyFrame") -> "pl.LazyFrame":
         _f("cache_status").fill_null("failed").alias("cache_status"),
         _f("cost_usd").cast(pl.Float64, strict=False).alias("cost_usd"),
         _f("error").alias("error"))
-    return requested.join(outcome, on=["run_id", "call_id"], how="left").sort("requested_position")
+    joined = requested.join(outcome, on=["run_id", "request_event_id"], how="left")
+    return joined.with_columns(pl.col("status").fill_null("unanswered")).drop("request_event_id") \
+        .sort("requested_position")
 
 
 def totals(call_rows: "pl.LazyFrame") -> "pl.LazyFrame":
@@ -60,6 +65,7 @@ def totals(call_rows: "pl.LazyFrame") -> "pl.LazyFrame":
         (pl.col("cache_status").is_in(["hit", "replay", "semantic"])).sum().alias("cache_hits"),
         paid.sum().alias("cache_misses"),
         (pl.col("status") == "failed").sum().alias("failures"),
+        (pl.col("status") == "unanswered").sum().alias("unanswered"),
         pl.col("attempts").fill_null(0).sum().alias("attempts"),
         pl.when(paid).then(pl.col("gen_ai.usage.input_tokens")).otherwise(0).sum().alias("input_tokens"),
         pl.when(paid).then(pl.col("gen_ai.usage.output_tokens")).otherwise(0).sum().alias("output_tokens"),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from troupe_es.projections.fold import Fold, fold
 from troupe_es.events.envelope import Recorded
+from troupe_es.liveness import DEFAULT_STALE_AFTER, is_stale
 from troupe_es.store.base import EventStore
 
 
@@ -30,16 +31,19 @@ class RunRow:
     parent_run_id: str | None = None
     fork_position: int | None = None
     reason: str | None = None
+    resumed: int = 0
+    writer: dict | None = None
 
     def to_dict(self) -> dict:
         data = self.__dict__.copy()
+        data.pop("writer", None)
         data["started_at"] = self.started_at.isoformat() if self.started_at else None
         data["tokens"] = self.input_tokens + self.output_tokens
         return data
 
 
-RUN_EVENT_TYPES = frozenset({"RunStarted", "RunCompleted", "RunFailed", "BudgetExceeded",
-                             "LLMCallCompleted", "LLMCallFailed"})
+RUN_EVENT_TYPES = frozenset({"RunStarted", "RunCompleted", "RunFailed", "BudgetExceeded", "RunInterrupted",
+                             "RunResumed", "LLMCallCompleted", "LLMCallFailed"})
 
 
 def _evolve(state: dict[str, RunRow], rec: Recorded) -> dict[str, RunRow]:
@@ -48,7 +52,7 @@ def _evolve(state: dict[str, RunRow], rec: Recorded) -> dict[str, RunRow]:
     kind = e.type
     if kind == "RunStarted":
         row = replace(row, scenario=e.scenario_name, parent_run_id=e.parent_run_id,
-                      fork_position=e.fork_position, started_at=rec.recorded_at)
+                      fork_position=e.fork_position, started_at=rec.recorded_at, writer=dict(e.settings))
     elif kind == "RunCompleted":
         row = replace(row, status="budget-exceeded" if row.status == "budget-exceeded" else "completed",
                       cache_evictions=(e.cache or {}).get("evictions", 0))
@@ -56,6 +60,10 @@ def _evolve(state: dict[str, RunRow], rec: Recorded) -> dict[str, RunRow]:
         row = replace(row, status="failed", reason=e.reason)
     elif kind == "BudgetExceeded":
         row = replace(row, status="budget-exceeded")
+    elif kind == "RunInterrupted":
+        row = replace(row, status="budget-exceeded" if e.cause == "budget" else "interrupted", reason=e.reason)
+    elif kind == "RunResumed":
+        row = replace(row, status="running", reason=None, resumed=row.resumed + 1, writer=dict(e.settings))
     elif kind == "LLMCallCompleted":
         paid = e.cache_status == "miss"
         row = replace(
@@ -75,11 +83,15 @@ RUNS = Fold("runs", dict, _evolve, RUN_EVENT_TYPES,
             "One row per run: scenario, status, lineage, LLM calls, tokens actually paid, cost.")
 
 
-def run_rows(store: EventStore) -> list[RunRow]:
-    """The run overview of a whole store, oldest run first."""
+def run_rows(store: EventStore, *, stale_after: float = DEFAULT_STALE_AFTER) -> list[RunRow]:
+    """The run overview of a whole store, oldest run first. A ``running`` run whose writer is
+    gone (see :mod:`troupe_es.liveness`) is shown as ``stale``."""
     state = fold(RUNS, store.read(types=RUN_EVENT_TYPES))
     rows = []
     for summary in store.run_summaries():
         row = state.get(summary.run_id) or RunRow(summary.run_id, started_at=summary.started_at)
-        rows.append(replace(row, events=summary.events))
+        row = replace(row, events=summary.events)
+        if is_stale(row.status, summary.last_recorded_at, row.writer or {}, stale_after=stale_after):
+            row = replace(row, status="stale")
+        rows.append(row)
     return rows

@@ -22,15 +22,19 @@ from troupe_es.commands.models import (
     CreateWorld,
     DefinePersona,
     FailRun,
+    FinishStep,
+    InterruptRun,
     JoinWorld,
     MakeAccessible,
     Perceive,
     Relate,
+    ResumeRun,
     StartRun,
     TakeTurn,
 )
 from troupe_es.commands.notebook import announce
 from troupe_es.commands.poll import ask_poll
+from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.step import advance_step, take_turn
 from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
@@ -53,6 +57,9 @@ HANDLERS: dict[type, Handler] = {
     AskPoll: ask_poll,
     CompleteRun: h.complete_run,
     FailRun: h.fail_run,
+    InterruptRun: interrupt_run,
+    ResumeRun: resume_run,
+    FinishStep: finish_step,
 }
 """Command type → handler: the whole write side at a glance."""
 
@@ -77,8 +84,10 @@ def new_run_id(store: EventStore, name: str) -> str:
 def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = None,
                  base_url: str | None = None, cache: bool = True, replay_of: str | None = None,
                  budget: dict[str, float] | None = None, max_concurrency: int = 8,
-                 provider_options: dict[str, Any] | None = None) -> Any:
-    """The LLM gateway for a run. ``replay_of`` makes it strict replay (no provider at all)."""
+                 provider_options: dict[str, Any] | None = None,
+                 budget_spent: tuple[int, float] = (0, 0.0)) -> Any:
+    """The LLM gateway for a run. ``replay_of`` makes it strict replay (no provider at all).
+    ``budget_spent`` (tokens, US dollars) counts against ``budget`` (a resumed run's spending)."""
     from troupe_es.projections.llm_cache import cache_for_store
     from troupe_es.llm import Budget, LLMGateway, make_provider
 
@@ -86,7 +95,8 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
         raise ConfigurationError(f"unknown --llm {llm!r}: use mock or openai")
     budget_obj = None
     if budget:
-        budget_obj = Budget(tokens=budget.get("tokens"), cost_usd=budget.get("cost_usd"))
+        budget_obj = Budget(tokens=budget.get("tokens"), cost_usd=budget.get("cost_usd"),
+                            used_tokens=int(budget_spent[0]), used_cost_usd=float(budget_spent[1]))
     if replay_of is not None:
         return LLMGateway(store, None, mode="replay", replay_of=replay_of,
                           max_concurrency=max_concurrency, budget=budget_obj,

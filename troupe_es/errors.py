@@ -23,7 +23,12 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     │   ├── BudgetExceededError       the run's token or cost budget would be exceeded
     │   └── ReplayDivergenceError     replay asked for a call that was never recorded (exit 3)
     ├── SimulationError               the runtime refused a command (unknown agent, bad steps)
+    │   └── RunNotResumableError      the run completed, or its writer is still alive
     └── VerificationError             the hash chain or content hashes do not match (exit 3)
+
+    KeyboardInterrupt (Python's)
+    └── Interruption                  SIGTERM or SIGHUP, raised where Ctrl-C would be: the run
+                                      records RunInterrupted and can be resumed
 """
 
 from __future__ import annotations
@@ -130,6 +135,19 @@ class ReplayDivergenceError(LLMError):
 
 class SimulationError(TroupeError):
     """The runtime refused a command (unknown agent, negative steps, closed run...)."""
+
+
+class RunNotResumableError(SimulationError):
+    """The run cannot be resumed: it completed, or a live process is still writing it."""
+
+
+class Interruption(KeyboardInterrupt):
+    """A termination signal (SIGTERM, SIGHUP) delivered to a running simulation, raised in the
+    main thread like Ctrl-C's KeyboardInterrupt so the run ends cleanly in the log."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
 
 
 class VerificationError(TroupeError):

@@ -85,5 +85,13 @@ def test_budget_stops_the_run_cleanly(tmp_path):
     row = {r["run_id"]: r for r in json.loads(troupe("runs", "--json", store=url).out)}[run_id]
     assert row["status"] == "budget-exceeded" and row["tokens"] <= 2500
     types = [json.loads(ln)["type"] for ln in troupe("log", run_id, "--json", store=url).out.splitlines()]
-    assert "BudgetExceeded" in types and types[-1] == "RunCompleted"
+    assert "BudgetExceeded" in types and types[-1] == "RunInterrupted"
+    assert troupe("replay", run_id, "--verify", store=url).code == 0
+    # raise the budget and resume: the run continues as the same run, paying nothing twice
+    assert troupe("resume", run_id, "--budget-tokens", "2400", store=url).code == 0  # still spent
+    resumed = troupe("resume", run_id, "--budget-tokens", "100000", store=url)
+    assert resumed.code == 0, resumed.err
+    assert resumed.out.strip().splitlines()[-1] == run_id
+    row = {r["run_id"]: r for r in json.loads(troupe("runs", "--json", store=url).out)}[run_id]
+    assert row["status"] == "completed" and row["resumed"] == 2
     assert troupe("replay", run_id, "--verify", store=url).code == 0

@@ -147,8 +147,9 @@ def test_cli_fork_of_a_notebook_run_continues_and_replays_verified(sqlite_url):
         inherited_end = events[first_own - 1].position
         child_then = state_at(store, child, position=inherited_end, use_snapshots=False)
         assert child_then.agents == parent_then.agents and child_then.worlds == parent_then.worlds
-        # the rest of the parent's commands: step 2, the tell, the poll, the turn, then the end
-        assert commands_of(store, child) == parent_commands[6:]
+        # the rest of the parent's commands: step 2, the tell, the poll, the turn; then its own end
+        assert commands_of(store, child)[:-1] == parent_commands[6:-1]
+        assert commands_of(store, child)[-1] == ("CompleteRun", {"steps": 1})  # the steps it ran
         assert events[-1].type == "RunCompleted"
         child_end = state_at(store, child, use_snapshots=False)
         assert child_end.agents == sim.state.agents
@@ -156,6 +157,13 @@ def test_cli_fork_of_a_notebook_run_continues_and_replays_verified(sqlite_url):
     assert rows[child]["parent_run_id"] == sim.run_id and rows[child]["fork_position"] == at
     replayed = troupe("replay", child, "--verify", store=sqlite_url)
     assert replayed.code == 0, replayed.err
+    # the same fork again (its calls now cached, its wall-clock time another): the same content hashes
+    twin = troupe("fork", sim.run_id, "--at", str(at), "-q", store=sqlite_url).out.strip().splitlines()[-1]
+    with open_store(sqlite_url) as store:
+        hashes = {run: [r.content_hash for r in store.iter_rows(run_id=run)] for run in (child, twin)}
+        ends = [r.event for run in (child, twin) for r in store.read(run_id=run, types=["CommandIssued"])][-1:]
+    assert hashes[child] == hashes[twin]
+    assert ends[0].command == "CompleteRun" and ends[0].measurements["wall_seconds"] > 0
     # a fork of that fork, cut in the middle of its step: the step is played again from its start
     with open_store(sqlite_url) as store:
         own = [r for r in store.read(run_id=child) if r.position > inherited_end]

@@ -27,9 +27,9 @@ from troupe_es.errors import ConfigurationError, ReplayDivergenceError, Simulati
 from troupe_es.events import NewEvent, Recorded, RunStarted
 from troupe_es.runtime import MessageBus, RuntimeSettings
 from troupe_es.store import EventStore, InMemoryEventStore
-from troupe_es.store.rows import StoredRow, new_event_id
+from troupe_es.store.rows import StoredRow, decode_row, new_event_id
 
-_NOT_INHERITED = {"RunStarted", "RunCompleted", "RunFailed"}
+_NOT_INHERITED = {"RunStarted", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed"}
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,9 @@ class ReplayReport:
                 "divergence": self.divergence}
 
 
-class _Stop(Exception):
-    """Raised by the replay observer once the requested prefix has been produced."""
+class _Stop(BaseException):
+    """Raised by the replay observer once the requested prefix (or segment) has been produced.
+    Not an ``Exception``: the run's own error handling must not record it as a failure."""
 
 
 def run_started(store: EventStore, run_id: str) -> Recorded:
@@ -159,8 +160,29 @@ def compare(original: list[StoredRow], replayed: list[StoredRow]) -> Difference 
     return None
 
 
+def _segments(original: list[StoredRow]) -> list[tuple[int, StoredRow | None]]:
+    """Where a replay must stop re-executing: ``(count, copied)`` per execution of the run.
+
+    A run executes once, plus once per ``RunResumed``. Each execution ends where the next
+    ``RunResumed`` begins (after a crash, a failure, a spent budget or a signal) or at the end of
+    the log. A ``RunInterrupted`` caused by a signal is not something re-execution can produce:
+    the replay stops just before it and copies it."""
+    ends = [i for i, row in enumerate(original) if row.type == "RunResumed"] + [len(original)]
+    out: list[tuple[int, StoredRow | None]] = []
+    for end in ends:
+        last = original[end - 1] if end > 0 else None
+        if last is not None and last.type == "RunInterrupted" and json.loads(last.payload).get("cause") != "budget":
+            out.append((end - 1, last))
+        else:
+            out.append((end, None))
+    return out
+
+
 def replay_run(store: EventStore, run: str, *, until: int | None = None, verify: bool = False) -> ReplayReport:
-    """Re-execute ``run`` against its recorded LLM answers (no provider, no network)."""
+    """Re-execute ``run`` against its recorded LLM answers (no provider, no network).
+
+    A resumed run is re-executed the way it happened: up to where it stopped, then resumed from
+    the replayed log by the same code as ``troupe-es resume``."""
     run_id = store.resolve_run(run)
     started: RunStarted = run_started(store, run_id).event  # type: ignore[assignment]
     if is_notebook(started.scenario):
@@ -192,29 +214,48 @@ def inheritance(store: EventStore, started: RunStarted):  # noqa: ANN201
 def reexecute(store: EventStore, run_id: str, settings: RuntimeSettings, drive: Callable[[MessageBus], Any], *,
               until: int | None = None, verify: bool = False, record_commands: bool = False) -> ReplayReport:
     """Run ``drive(bus)`` on a scratch store with the strict replay gateway for ``run_id``, stop
-    once it has re-produced the run's events (up to ``until``) and, with ``verify``, compare."""
+    once it has re-produced the run's events (up to ``until``) and, with ``verify``, compare.
+    Each later execution of a resumed run is re-executed by the code of ``troupe-es resume``."""
+    from troupe_es.api.resume import resume_on, stopped_run
+
     original = [r for r in store.iter_rows(run_id=run_id) if until is None or r.position <= until]
     limit = len(original)
     scratch = InMemoryEventStore()
     gateway = make_gateway(store, replay_of=run_id, max_concurrency=8)
     produced = 0
     llm_calls = 0
+    halt_at = limit
 
     def watch(rec: Recorded) -> None:
         nonlocal produced, llm_calls
         produced += 1
         llm_calls += rec.event.type == "LLMCallCompleted"
-        if produced >= limit:
+        if produced >= halt_at:
             raise _Stop
 
-    bus = make_bus(scratch, run_id, gateway=gateway, settings=settings, observers=[watch], snapshot_every=None,
-                   record_commands=record_commands)
     divergence = None
     t0 = time.perf_counter()
     try:
-        drive(bus)
-    except _Stop:
-        pass
+        for number, (end, copied) in enumerate(_segments(original)):
+            halt_at = min(end, limit)
+            if produced < halt_at:
+                try:
+                    if number == 0:
+                        bus = make_bus(scratch, run_id, gateway=gateway, settings=settings, observers=[watch],
+                                       snapshot_every=None, record_commands=record_commands)
+                        drive(bus)
+                    else:
+                        resume_on(scratch, stopped_run(scratch, run_id), gateway=gateway, settings=settings,
+                                  observers=[watch], snapshot_every=None)
+                except _Stop:
+                    pass
+            if copied is not None and produced < limit and produced == end:
+                rec = decode_row(copied)
+                scratch.append(run_id, [NewEvent(rec.stream, rec.event, sim_time=rec.sim_time,
+                                                 event_id=new_event_id())])
+                produced += 1
+            if produced >= limit:
+                break
     except ReplayDivergenceError as exc:
         divergence = " ".join(str(exc).split())
     finally:

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("troupe_es.cli.audit_cmd", "audit", "Every LLM call of a run: model, tokens, latency, cost, cache."),
     "replay": ("troupe_es.cli.replay_cmd", "replay", "Re-execute a run against its recorded LLM answers."),
     "fork": ("troupe_es.cli.fork_cmd", "fork", "Continue a run from a position as a new run."),
+    "resume": ("troupe_es.cli.resume_cmd", "resume", "Continue a run that crashed, failed or was interrupted."),
     "state": ("troupe_es.cli.state_cmd", "state", "Agent and world state at a position."),
     "diff": ("troupe_es.cli.diff_cmd", "diff", "What changed between two positions of a run."),
     "debug": ("troupe_es.cli.debug_cmd", "debug", "Interactive time-travel debugger over a run."),

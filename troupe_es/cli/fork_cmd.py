@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from troupe_es.cli.context import CliContext, pass_cli
-from troupe_es.cli.run_cmd import execute_and_report, llm_options, run_and_report
+from troupe_es.cli.run_cmd import execute_and_report, llm_options
 
 
 @click.command()
@@ -48,14 +48,28 @@ def fork(cli: CliContext, run: str, position: int, scenario_path: Path | None, *
 
 def _fork_notebook(cli: CliContext, parent: str, position: int, options: dict) -> None:
     """Fork a run driven from Python: its state at P, then the rest of its commands."""
+    import time
+
     from troupe_es.api.notebook_replay import notebook_fork
-    from troupe_es.commands.notebook import execute_commands, steps_of
+    from troupe_es.bootstrap import make_bus, new_run_id
+    from troupe_es.cli.progress import RunProgress
+    from troupe_es.cli.run_cmd import _show_progress, make_run_gateway, report, run_settings
+    from troupe_es.cli.signals import interruptible
+    from troupe_es.commands.notebook import steps_of
+    from troupe_es.commands.scenario import drive
 
-    fork = notebook_fork(cli.store, parent, position, model=options.get("model"), parallel=options["parallel"])
-
-    def runner(bus, run_settings: dict):  # noqa: ANN001, ANN202
-        fork.begin(bus, run_settings)
-        return execute_commands(bus, fork.tail)
-
-    run_and_report(cli, options, name=fork.start.scenario_name, settings=fork.settings, budget={},
-                   total_steps=steps_of(fork.tail), runner=runner, record_commands=True)
+    store = cli.store
+    fork = notebook_fork(store, parent, position, model=options.get("model"), parallel=options["parallel"])
+    model = fork.settings.model
+    gateway = make_run_gateway(cli, options, model=model, plan_budget=None)
+    progress = RunProgress(total_steps=steps_of(fork.tail), enabled=_show_progress(options))
+    bus = make_bus(store, new_run_id(store, fork.start.scenario_name), gateway=gateway, settings=fork.settings,
+                   observers=[progress], record_commands=True)
+    try:
+        with interruptible(), progress:
+            started = time.perf_counter()
+            fork.begin(bus, run_settings(cli, options, model))
+            outcome = drive(bus, fork.tail, started)
+    finally:
+        gateway.close()
+    report(outcome, bus, progress, fork.start.scenario_name, options)

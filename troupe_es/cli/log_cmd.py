@@ -8,7 +8,7 @@ import click
 
 from troupe_es.cli.context import CliContext, console, echo_json, pass_cli
 
-_END_TYPES = ("RunCompleted", "RunFailed")
+_END_TYPES = ("RunCompleted", "RunFailed", "RunInterrupted")
 
 
 @click.command()
@@ -18,7 +18,7 @@ _END_TYPES = ("RunCompleted", "RunFailed")
 @click.option("--agent", default=None, metavar="A", help="Only events by or about this agent.")
 @click.option("--from", "from_position", type=int, default=None, metavar="P", help="First position (inclusive).")
 @click.option("--until", "until_position", type=int, default=None, metavar="P", help="Last position (inclusive).")
-@click.option("--follow", "-f", is_flag=True, help="Keep printing new events until the run ends (Ctrl-C stops).")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new events until the run completes, fails or is interrupted (Ctrl-C stops).")
 @click.option("--transcript", is_flag=True, help="Show the conversation only, chat style.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per line: envelope fields and the payload.")
@@ -44,7 +44,8 @@ def log(cli: CliContext, run: str, types: tuple[str, ...], stream: str | None, a
         for rec in store.read(run_id=run_id, stream=stream, types=types or None,
                               from_position=last + 1, until_position=until_position):
             last = rec.position
-            ended = ended or rec.type in _END_TYPES
+            if rec.type in _END_TYPES or rec.type == "RunResumed":
+                ended = rec.type != "RunResumed"  # an interrupted run may have been resumed since
             if not wanted(rec):
                 continue
             if as_json:
@@ -58,7 +59,8 @@ def log(cli: CliContext, run: str, types: tuple[str, ...], stream: str | None, a
         if not follow or ended or (until_position is not None and last >= until_position):
             return
         if types or stream:  # the end event may be filtered out: look for it separately
-            ended = any(True for _ in store.iter_rows(run_id=run_id, types=_END_TYPES))
+            marks = [row.type for row in store.iter_rows(run_id=run_id, types=_END_TYPES + ("RunResumed",))]
+            ended = bool(marks) and marks[-1] != "RunResumed"
             if ended:
                 continue
         time.sleep(0.25)

@@ -57,53 +57,66 @@ def run(cli: CliContext, scenario: Path, seed: int | None, **options) -> None:  
     execute_and_report(cli, plan, options)
 
 
-def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inherit=None) -> None:  # noqa: ANN001
-    """Execute ``plan`` (a fresh run, or a fork's tail) with a progress bar and print the outcome."""
-    from troupe_es.commands.scenario import execute, steps_in
-    from troupe_es.runtime import RuntimeSettings
+def make_run_gateway(cli: CliContext, options: dict, *, model: str, plan_budget: dict | None,
+                     spent: tuple[int, float] = (0, 0.0)):  # noqa: ANN201
+    """The gateway a run (or a resumed run) uses, from the LLM options; ``spent`` is what the run
+    already spent, counted against its budget."""
+    from troupe_es.bootstrap import make_gateway
 
-    budget = dict(plan.budget or {})
-    settings = RuntimeSettings(model=options.get("model") or plan.model, llm_parameters=plan.llm_parameters,
-                               parallel=options["parallel"], max_actions=plan.max_actions,
-                               interventions=plan.interventions)
-
-    def runner(bus, run_settings: dict):  # noqa: ANN001, ANN202
-        return execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings)
-
-    run_and_report(cli, options, name=plan.name, settings=settings, budget=budget,
-                   total_steps=steps_in(plan.script), runner=runner)
-
-
-def run_and_report(cli: CliContext, options: dict, *, name: str, settings, budget: dict, total_steps: int,  # noqa: ANN001
-                   runner, record_commands: bool = False) -> None:  # noqa: ANN001
-    """Build the gateway and bus for a new run, ``runner(bus, run_settings)`` it with a progress
-    bar, print the outcome (exit 1 when it failed)."""
-    from troupe_es.bootstrap import make_bus, make_gateway, new_run_id
-    from troupe_es.cli.progress import RunProgress
-
-    store = cli.store
+    budget = dict(plan_budget or {})
     if options.get("budget_tokens"):
         budget["tokens"] = options["budget_tokens"]
     if options.get("budget_cost"):
         budget["cost_usd"] = options["budget_cost"]
-    gateway = make_gateway(store, llm=options["llm"], model=settings.model, base_url=options.get("base_url"),
-                           cache=options["cache"], budget=budget or None,
-                           max_concurrency=max(8, options["parallel"]))
-    run_id = new_run_id(store, name)
-    quiet = options.get("quiet") or options.get("as_json")
-    progress = RunProgress(total_steps=total_steps, enabled=not quiet and sys.stderr.isatty())
-    bus = make_bus(store, run_id, gateway=gateway, settings=settings, observers=[progress],
-                   record_commands=record_commands)
-    run_settings = {"llm": options["llm"], "model": settings.model, "cache": options["cache"],
-                    "parallel": options["parallel"], "store": store.url}
+    return make_gateway(cli.store, llm=options["llm"], model=model, base_url=options.get("base_url"),
+                        cache=options["cache"], budget=budget or None, budget_spent=spent,
+                        max_concurrency=max(8, options["parallel"]))
+
+
+def run_settings(cli: CliContext, options: dict, model: str) -> dict:
+    """The (volatile) execution settings recorded with a run: LLM, parallelism, store, writer."""
+    from troupe_es.liveness import writer_identity
+
+    return {"llm": options["llm"], "model": model, "cache": options["cache"],
+            "parallel": options["parallel"], "store": cli.store.url, **writer_identity()}
+
+
+def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inherit=None) -> None:  # noqa: ANN001
+    """Build the gateway and bus, execute ``plan`` with a progress bar, print the outcome."""
+    from troupe_es.bootstrap import make_bus, new_run_id
+    from troupe_es.commands.scenario import execute, steps_in
+    from troupe_es.cli.progress import RunProgress
+    from troupe_es.cli.signals import interruptible
+    from troupe_es.runtime import RuntimeSettings
+
+    store = cli.store
+    model = options.get("model") or plan.model
+    gateway = make_run_gateway(cli, options, model=model, plan_budget=plan.budget)
+    settings = RuntimeSettings(model=model, llm_parameters=plan.llm_parameters, parallel=options["parallel"],
+                               max_actions=plan.max_actions, interventions=plan.interventions)
+    run_id = new_run_id(store, plan.name)
+    progress = RunProgress(total_steps=steps_in(plan.script), enabled=_show_progress(options))
+    bus = make_bus(store, run_id, gateway=gateway, settings=settings, observers=[progress])
     try:
-        with progress:
-            outcome = runner(bus, run_settings)
+        with interruptible(), progress:
+            outcome = execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings(cli, options, model))
     finally:
         gateway.close()
+    report(outcome, bus, progress, plan.name, options)
+
+
+def _show_progress(options: dict) -> bool:
+    quiet = options.get("quiet") or options.get("as_json")
+    return not quiet and sys.stderr.isatty()
+
+
+def report(outcome, bus, progress, name: str, options: dict) -> None:  # noqa: ANN001
+    """Print a run's outcome (the run id last on stdout, or JSON) and exit with its status:
+    1 when it failed, 128 + the signal's number when a signal interrupted it."""
+    quiet = options.get("quiet") or options.get("as_json")
     summary = {"run_id": outcome.run_id, "status": outcome.status, "steps": outcome.steps,
                "wall_seconds": round(outcome.wall_seconds, 3), "events": bus.state.position,
-               "error": str(outcome.error) if outcome.error else None}
+               "error": " ".join(str(outcome.error).split()) if outcome.error else None}
     if options.get("as_json"):
         echo_json(summary)
     else:
@@ -115,7 +128,15 @@ def run_and_report(cli: CliContext, options: dict, *, name: str, settings, budge
                       f"{outcome.wall_seconds:.2f}s — see `troupe-es log {outcome.run_id} --transcript`")
         click.echo(outcome.run_id)
     if outcome.status == "failed":
-        click.echo(f"error: run {outcome.run_id} failed: {' '.join(str(outcome.error).split())}", err=True)
+        click.echo(f"error: run {outcome.run_id} failed: {summary['error']}", err=True)
         sys.exit(1)
+    if outcome.status == "interrupted":
+        import signal
+
+        cause = getattr(outcome.error, "signal_name", "SIGINT")
+        click.echo(f"interrupted: run {outcome.run_id} stopped by {cause}; continue it with "
+                   f"`troupe-es resume {outcome.run_id}`", err=True)
+        sys.exit(128 + int(getattr(signal, cause, signal.SIGINT)))
     if outcome.status == "budget-exceeded" and not quiet:
-        click.echo(f"warning: run {outcome.run_id} stopped at its budget", err=True)
+        click.echo(f"warning: run {outcome.run_id} stopped at its budget; raise it with "
+                   f"`troupe-es resume {outcome.run_id} --budget-tokens N` (or --budget-cost)", err=True)

@@ -148,6 +148,9 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "RunStarted": _run_started,
     "RunCompleted": lambda s, r, e: replace(s, status="completed"),
     "RunFailed": lambda s, r, e: replace(s, status="failed"),
+    "RunInterrupted": lambda s, r, e: replace(
+        s, status="budget-exceeded" if e.cause == "budget" else "interrupted"),
+    "RunResumed": lambda s, r, e: replace(s, status="running"),
     "PersonaDefined": _persona_defined,
     "PersonaChanged": _persona_changed,
     "WorldCreated": _world_created,

@@ -35,6 +35,9 @@ class CommandIssued(Event):
     command: str = Field(description="The command's class name, e.g. Broadcast or AdvanceStep.")
     arguments: dict[str, Any] = Field(default_factory=dict,
                                       description="The validated command as model_dump(mode='json').")
+    measurements: dict[str, Any] = volatile(
+        default_factory=dict, description="The command's volatile fields (wall-clock time, cache counters, "
+                                          "execution settings): volatile.")
 
 
 class RunCompleted(Event):
@@ -78,3 +81,25 @@ class BudgetExceeded(Event):
     limit: Literal["tokens", "cost_usd"]
     budget: float
     used: float
+
+
+class RunInterrupted(Event):
+    """The run stopped before its script ended and can be resumed (``troupe-es resume``): a
+    signal (Ctrl-C, SIGTERM, SIGHUP) or a spent budget. Everything recorded before it is kept."""
+
+    type: Literal["RunInterrupted"] = "RunInterrupted"
+    cause: str = Field(description="What stopped the run: SIGINT, SIGTERM, SIGHUP or budget.")
+    reason: str = Field(description="One-line explanation.")
+
+
+class RunResumed(Event):
+    """A run that died (crash, power loss), failed, was interrupted or spent its budget continues
+    from its last committed event. Finished turns are never played again."""
+
+    type: Literal["RunResumed"] = "RunResumed"
+    events_before: int = Field(ge=0, description="Events the run had when it was resumed.")
+    previous_status: str = Field(
+        description="How the run looked before: running (its writer died), failed, interrupted, "
+                    "budget-exceeded.")
+    settings: dict[str, Any] = volatile(
+        default_factory=dict, description="Execution settings of the resumed execution: volatile.")

@@ -1,7 +1,8 @@
 """The LLM gateway: the only path to a model. Every call is recorded as events.
 
-``LLMCallRequested`` comes first, then ``LLMCallCompleted`` or ``LLMCallFailed`` (and
-``BudgetExceeded`` when the budget stops a call). Modes: ``live`` calls the provider; ``cache``
+``LLMCallRequested`` comes first — committed before the provider is called (:meth:`LLMGateway.prepare`,
+then :meth:`LLMGateway.finish`), so a crash never leaves a paid call out of the audit — then
+``LLMCallCompleted`` or ``LLMCallFailed`` (and ``BudgetExceeded`` when the budget stops a call). Modes: ``live`` calls the provider; ``cache``
 reuses any recorded completion with the same request key (zero network); ``replay`` answers only
 from the run being replayed and never touches a provider.
 """
@@ -13,7 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -58,6 +59,16 @@ class _Outcome:
         self.reserved = Reservation()
         self.input_tokens = 0
         self.output_tokens = 0
+
+
+class PreparedCall(NamedTuple):
+    """A call whose request event exists but whose provider has not been asked yet."""
+
+    request: ChatRequest
+    ctx: CallContext
+    key: str
+    requested: NewEvent
+    output_model: type[BaseModel] | None
 
 
 class LLMGateway:
@@ -108,19 +119,26 @@ class LLMGateway:
         return self._replay.provider if self._replay is not None else "replay"
 
     # ---- public ------------------------------------------------------------------------------
-    def chat(self, request: ChatRequest, ctx: CallContext, *, output_model: type[BaseModel] | None = None,
-             record: Recorder | None = None) -> ChatResult:
-        """Make (or reuse, or replay) one call; its events go to ``record`` or to the store."""
+    def prepare(self, request: ChatRequest, ctx: CallContext, *,
+                output_model: type[BaseModel] | None = None) -> "PreparedCall":
+        """The ``LLMCallRequested`` event of a call, to be committed BEFORE :meth:`finish` calls the
+        provider, so a crash never leaves a paid call out of the log (pure: nothing is called)."""
         if output_model is not None:
             request = request.model_copy(update={"response_schema": strict_schema(output_model),
                                                  "schema_name": output_model.__name__})
         key = request_key(request, ctx.seed)
-        emit: Recorder = record or (lambda events: self.store.append(ctx.run_id, events) and None)
         requested = self._event(ctx, LLMCallRequested(
             call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=request.model,
             messages=request.messages, parameters=request.parameters, response_schema=request.response_schema,
             tools=request.tools, purpose=ctx.purpose, agent=ctx.agent, step=ctx.step, cache_mode=self.mode),
             ctx.causation_id)
+        return PreparedCall(request, ctx, key, requested, output_model)
+
+    def finish(self, call: "PreparedCall", *, record: Recorder | None = None) -> ChatResult:
+        """Answer a prepared call (from the cache, the provider or the replayed run); its outcome
+        events (``LLMCallCompleted`` or ``LLMCallFailed``, never the request) go to ``record``."""
+        request, ctx, key, requested, output_model = call
+        emit: Recorder = record or (lambda events: self.store.append(ctx.run_id, events) and None)
         if self.mode == "replay":
             completed = self._replayed(request, ctx, key, requested, emit)
         else:
@@ -128,7 +146,7 @@ class LLMGateway:
             if completed is None:
                 completed = self._live(request, ctx, key, requested, output_model, emit)
         done = self._event(ctx, completed, requested.event_id)
-        emit([requested, done])
+        emit([done])
         parsed = completed.parsed
         if output_model is not None and parsed is not None:
             parsed = output_model.model_validate(parsed)
@@ -136,9 +154,19 @@ class LLMGateway:
                           completed.input_tokens, completed.output_tokens, completed.cost_usd,
                           completed.cache_status, key, [requested, done])
 
+    def chat(self, request: ChatRequest, ctx: CallContext, *, output_model: type[BaseModel] | None = None,
+             record: Recorder | None = None) -> ChatResult:
+        """Make (or reuse, or replay) one call: its request is recorded first, then its outcome
+        (to ``record``, or straight to the store)."""
+        call = self.prepare(request, ctx, output_model=output_model)
+        emit: Recorder = record or (lambda events: self.store.append(ctx.run_id, events) and None)
+        emit([call.requested])
+        return self.finish(call, record=emit)
+
     def embed(self, texts: list[str], ctx: CallContext, *, model: str = "text-embedding-3-small",
               record: Recorder | None = None) -> list[list[float]]:
-        """Embeddings, recorded like chat calls (the vectors are the parsed output)."""
+        """Embeddings, recorded like chat calls (the vectors are the parsed output; the request is
+        recorded before the provider is called)."""
         request = ChatRequest(model=model, messages=[{"role": "user", "content": t} for t in texts],
                               parameters={"kind": "embedding"})
         key = request_key(request, ctx.seed)
@@ -147,13 +175,14 @@ class LLMGateway:
             call_id=ctx.call_id, request_key=key, provider=self.provider_name, model=model,
             messages=request.messages, parameters=request.parameters, purpose="embedding", agent=ctx.agent,
             step=ctx.step, cache_mode=self.mode), ctx.causation_id)
+        emit([requested])
         if self.mode == "replay":
             completed = self._replayed(request, ctx, key, requested, emit)
         else:
             completed = self._cached(key, ctx.call_id)
             if completed is None:
                 completed = self._live_embed(texts, model, ctx, key, requested, emit)
-        emit([requested, self._event(ctx, completed, requested.event_id)])
+        emit([self._event(ctx, completed, requested.event_id)])
         return list(completed.parsed)
 
     def close(self) -> None:
@@ -187,7 +216,7 @@ class LLMGateway:
 
     def _fail(self, emit: Recorder, ctx: CallContext, requested: NewEvent, failed: LLMCallFailed,
               extra: list[Any] = ()) -> None:  # type: ignore[assignment]
-        events = [requested, self._event(ctx, failed, requested.event_id)]
+        events = [self._event(ctx, failed, requested.event_id)]
         events += [self._event(ctx, e, events[-1].event_id) for e in extra]
         emit(events)
 
@@ -204,7 +233,7 @@ class LLMGateway:
                                                           message, provider="replay"))
             raise ReplayDivergenceError(message + ("\n" + diff if diff else ""))
         if isinstance(outcome, LLMCallFailed):
-            stop = self._replay.budget_stop(key)
+            stop = self._replay.budget_stop(key) if outcome.error_type == "BudgetExceededError" else None
             self._fail(emit, ctx, requested, outcome, [stop] if stop is not None else [])
             raise _ERRORS.get(outcome.error_type, ProviderError)(outcome.error)
         return outcome.model_copy(update={"cache_status": "replay", "latency_ms": 0.0, "call_id": ctx.call_id})

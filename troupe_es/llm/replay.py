@@ -22,7 +22,8 @@ class ReplayIndex:
         self._requests: list[LLMCallRequested] = []
         keys_by_call: dict[str, str] = {}
         self._outcomes: dict[str, deque[Any]] = defaultdict(deque)
-        self._budget_stops: dict[str, Any] = {}
+        self._budget_stops: dict[str, deque[Any]] = defaultdict(deque)
+        last_outcome_key = ""
         for rec in store.read(run_id=run_id, types=["LLMCallRequested", "LLMCallCompleted", "LLMCallFailed",
                                                     "BudgetExceeded"]):
             event = rec.event
@@ -33,9 +34,9 @@ class ReplayIndex:
                 keys_by_call[event.call_id] = event.request_key
             elif isinstance(event, (LLMCallCompleted, LLMCallFailed)):
                 self._outcomes[event.request_key].append(event)
-            else:
-                last = self._requests[-1].request_key if self._requests else ""
-                self._budget_stops[last] = event
+                last_outcome_key = event.request_key
+            else:  # recorded right after the failure of the call it stopped
+                self._budget_stops[last_outcome_key].append(event)
 
     def take(self, key: str) -> LLMCallCompleted | LLMCallFailed | None:
         """The next recorded outcome for ``key`` (None when none is left)."""
@@ -44,8 +45,10 @@ class ReplayIndex:
             return queue.popleft() if queue else None
 
     def budget_stop(self, key: str) -> Any:
-        """The BudgetExceeded event recorded with this key's failed call, if any."""
-        return self._budget_stops.get(key)
+        """The next BudgetExceeded event recorded with a failed call of this key, if any."""
+        with self._lock:
+            queue = self._budget_stops.get(key)
+            return queue.popleft() if queue else None
 
     def nearest(self, messages: list[dict[str, Any]], agent: str | None) -> tuple[LLMCallRequested | None, str]:
         """The recorded request most similar to ``messages`` and a unified diff of the two."""
