@@ -120,22 +120,23 @@ def test_sigkill_with_calls_in_flight_then_resume(tmp_path, parallel):
         server.stop()
 
 
-def test_sigterm_records_run_interrupted_and_the_run_resumes(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_records_run_interrupted_and_the_run_resumes(tmp_path, sig):
     db = tmp_path / "term.db"
     url = f"sqlite:///{db}"
     server = serve_in_thread(latency_ms=150)
     try:
         proc = _start_run(url, server.base_url, "--parallel", "3")
         _wait_for_calls_in_flight(proc, db, after_completions=3)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 128 + signal.SIGTERM, err
+        assert proc.returncode == 128 + sig, err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
         run_id = out.strip().splitlines()[-1]
         assert f"troupe-es resume {run_id}" in err
         lines = troupe("log", run_id, "--json", store=url).out.splitlines()
         last = json.loads(lines[-1])
-        assert last["type"] == "RunInterrupted" and last["payload"]["cause"] == "SIGTERM"
+        assert last["type"] == "RunInterrupted" and last["payload"]["cause"] == sig.name
         assert json.loads(troupe("runs", "--json", store=url).out)[0]["status"] == "interrupted"
         # `log --follow` ends by itself at the interruption
         follow = troupe("log", run_id, "--follow", "--type", "StepStarted", store=url, timeout=30)
@@ -189,3 +190,29 @@ def test_a_completed_or_live_run_is_not_resumed(tmp_path):
     run_id = troupe("run", FOCUS, "-q", store=url).out.strip()
     done = troupe("resume", run_id, store=url)
     assert done.code == 1 and "nothing to resume" in done.err and "Traceback" not in done.err
+
+
+def test_simulation_resume_continues_a_killed_run_from_python(tmp_path):
+    from troupe_es import Simulation
+    from troupe_es.store import open_store
+
+    db = tmp_path / "py.db"
+    url = f"sqlite:///{db}"
+    server = serve_in_thread(latency_ms=100)
+    try:
+        proc = _start_run(url, server.base_url)
+        _wait_for_calls_in_flight(proc, db, after_completions=4)
+        proc.kill()
+        proc.wait()
+    finally:
+        server.stop()
+    run_id = _run_id(url)
+    with open_store(url) as store:
+        # continued on the in-process mock LLM: another provider, so the unfinished turns are new calls
+        sim = Simulation.resume(run_id, store, llm="mock")
+        assert sim.run_id == run_id and sim.outcome.status == "completed"
+        assert sim.state.status == "completed"
+        sim.close()
+    _assert_finished_once(url, run_id)
+    replay = troupe("replay", run_id, "--verify", store=url)
+    assert replay.code == 0, replay.out + replay.err

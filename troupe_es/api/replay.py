@@ -178,6 +178,14 @@ def _segments(original: list[StoredRow]) -> list[tuple[int, StoredRow | None]]:
     return out
 
 
+def _provider_of(rows: list[StoredRow]) -> str | None:
+    """The provider a run's execution called (a resumed run may have changed it)."""
+    for row in rows:
+        if row.type == "LLMCallRequested":
+            return json.loads(row.payload).get("provider")
+    return None
+
+
 def replay_run(store: EventStore, run: str, *, until: int | None = None, verify: bool = False) -> ReplayReport:
     """Re-execute ``run`` against its recorded LLM answers (no provider, no network).
 
@@ -236,8 +244,11 @@ def reexecute(store: EventStore, run_id: str, settings: RuntimeSettings, drive: 
     divergence = None
     t0 = time.perf_counter()
     try:
+        begin = 0
         for number, (end, copied) in enumerate(_segments(original)):
             halt_at = min(end, limit)
+            if begin < len(original):
+                gateway.replay_segment(original[begin].position - 1, _provider_of(original[begin:end]))
             if produced < halt_at:
                 try:
                     if number == 0:
@@ -256,6 +267,7 @@ def reexecute(store: EventStore, run_id: str, settings: RuntimeSettings, drive: 
                 produced += 1
             if produced >= limit:
                 break
+            begin = end + (copied is not None)
     except ReplayDivergenceError as exc:
         divergence = " ".join(str(exc).split())
     finally:

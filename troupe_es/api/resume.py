@@ -38,15 +38,11 @@ class StoppedRun:
     events_after_last_line: int
     writer: dict[str, Any]
     last_event_at: Any
-    spent_tokens: int
-    spent_cost_usd: float
 
 
 def stopped_run(store: EventStore, run_id: str) -> StoppedRun:
     """Read a run's state and progress from its log (fast: snapshots, and only progress events)."""
     from troupe_es.api.replay import plan_of, run_started
-    from troupe_es.projections.fold import fold
-    from troupe_es.projections.runs import RUN_EVENT_TYPES, RUNS
     from troupe_es.snapshots import state_at
     from troupe_es.timeline import rows_after
 
@@ -61,11 +57,19 @@ def stopped_run(store: EventStore, run_id: str) -> StoppedRun:
     writer = dict(started.settings)
     for rec in store.read(run_id=run_id, types=["RunResumed"]):
         writer = dict(rec.event.settings)  # type: ignore[attr-defined]
-    usage = fold(RUNS, store.read(run_id=run_id, types=RUN_EVENT_TYPES)).get(run_id)
-    tokens = (usage.input_tokens + usage.output_tokens) if usage else 0
-    cost = usage.cost_usd if usage else 0.0
     return StoppedRun(run_id, started, plan, state, summary.events, progress, after, writer,
-                      summary.last_recorded_at, tokens, cost)
+                      summary.last_recorded_at)
+
+
+def spending(store: EventStore, run_id: str) -> tuple[int, float]:
+    """Tokens and US dollars a run has paid for so far (what a resumed run's budget counts)."""
+    from troupe_es.projections.fold import fold
+    from troupe_es.projections.runs import RUN_EVENT_TYPES, RUNS
+
+    usage = fold(RUNS, store.read(run_id=run_id, types=RUN_EVENT_TYPES)).get(run_id)
+    if usage is None:
+        return 0, 0.0
+    return usage.input_tokens + usage.output_tokens, usage.cost_usd
 
 
 def check_resumable(run: StoppedRun, *, force: bool = False, stale_after: float = DEFAULT_STALE_AFTER) -> None:

@@ -77,7 +77,7 @@ def run_settings(cli: CliContext, options: dict, model: str) -> dict:
     """The (volatile) execution settings recorded with a run: LLM, parallelism, store, writer."""
     from troupe_es.liveness import writer_identity
 
-    return {"llm": options["llm"], "model": model, "cache": options["cache"],
+    return {"llm": options["llm"], "model": model, "base_url": options.get("base_url"), "cache": options["cache"],
             "parallel": options["parallel"], "store": cli.store.url, **writer_identity()}
 
 

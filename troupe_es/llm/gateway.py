@@ -185,6 +185,15 @@ class LLMGateway:
         emit([self._event(ctx, completed, requested.event_id)])
         return list(completed.parsed)
 
+    def replay_segment(self, after_position: int, provider: str | None) -> None:
+        """In replay mode, start replaying one execution of a resumed run: answers come from what
+        was recorded after ``after_position``, under the provider that execution recorded (a
+        resumed run may have continued on another one; ``None`` keeps the current one)."""
+        if self._replay is not None:
+            self._replay.rewind(after_position)
+            if provider:
+                self._replay.provider = provider
+
     def close(self) -> None:
         """Release the provider's connections."""
         if self.provider is not None:

@@ -21,8 +21,7 @@ class ReplayIndex:
         self._lock = threading.Lock()
         self._requests: list[LLMCallRequested] = []
         keys_by_call: dict[str, str] = {}
-        self._outcomes: dict[str, deque[Any]] = defaultdict(deque)
-        self._budget_stops: dict[str, deque[Any]] = defaultdict(deque)
+        self._recorded: list[tuple[int, str, Any]] = []  # (position, key, outcome or budget stop)
         last_outcome_key = ""
         for rec in store.read(run_id=run_id, types=["LLMCallRequested", "LLMCallCompleted", "LLMCallFailed",
                                                     "BudgetExceeded"]):
@@ -33,10 +32,22 @@ class ReplayIndex:
                 self._requests.append(event)
                 keys_by_call[event.call_id] = event.request_key
             elif isinstance(event, (LLMCallCompleted, LLMCallFailed)):
-                self._outcomes[event.request_key].append(event)
+                self._recorded.append((rec.position, event.request_key, event))
                 last_outcome_key = event.request_key
             else:  # recorded right after the failure of the call it stopped
-                self._budget_stops[last_outcome_key].append(event)
+                self._recorded.append((rec.position, last_outcome_key, event))
+        self.rewind(0)
+
+    def rewind(self, after_position: int) -> None:
+        """Answer from the outcomes recorded after ``after_position`` only (a resumed execution
+        starts with what its own part of the log recorded)."""
+        with self._lock:
+            self._outcomes: dict[str, deque[Any]] = defaultdict(deque)
+            self._budget_stops: dict[str, deque[Any]] = defaultdict(deque)
+            for position, key, event in self._recorded:
+                if position > after_position:
+                    target = self._budget_stops if event.type == "BudgetExceeded" else self._outcomes
+                    target[key].append(event)
 
     def take(self, key: str) -> LLMCallCompleted | LLMCallFailed | None:
         """The next recorded outcome for ``key`` (None when none is left)."""
