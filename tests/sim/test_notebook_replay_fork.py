@@ -299,3 +299,18 @@ def test_what_a_fork_plays_when_its_position_cuts_a_command():
     assert tail_at(closed) == ["AdvanceStep"]
     assert tail_at(sim.events(type="StepStarted")[0].position) == ["AdvanceStep"]
     assert tail_at(sim.events(type="StepCompleted")[0].position) == []  # the ending is not inherited
+
+
+def test_a_notebook_run_is_not_resumed_but_forked_at_its_last_position(sqlite_url):
+    sim = Simulation.open(sqlite_url, seed=6, name="nb stopped")
+    room = sim.world("Room", people=[sim.person("Ann"), sim.person("Bob")])
+    room.run(1)  # never closed: the notebook's kernel died here
+    res = troupe("resume", sim.run_id, "--force", store=sqlite_url)
+    assert res.code == 1 and "Traceback" not in res.err and len(res.err.strip().splitlines()) == 1
+    assert "driven from Python" in res.err and "fork it at its last position" in res.err
+    go_on = Simulation.fork_run(sim.run_id[:8], sqlite_url)  # from a new session: its last position
+    assert go_on.events()[0].event.parent_run_id == sim.run_id
+    assert go_on.state.agents == sim.state.agents and go_on.state.worlds == sim.state.worlds
+    go_on.worlds["Room"].run(1)
+    go_on.close()
+    assert go_on.state.worlds["Room"].step == 2 and go_on.replay(verify=True).ok

@@ -313,13 +313,25 @@ class Simulation:
         The fork records this run as its parent and the fork position, and replays verified like
         any run. ``play_rest=True`` first plays this run's commands after the fork position
         (a step or poll cut in the middle is played again from its start)."""
+        return self.fork_run(self.run_id, self.store, at=at, step=step, world=world, play_rest=play_rest,
+                             parallel=self.bus.settings.parallel, **self._options)
+
+    @classmethod
+    def fork_run(cls, run: str, store: str | EventStore = "sqlite:///troupe.db", *, at: int | None = None,
+                 step: int | None = None, world: str | None = None, play_rest: bool = False, llm: str = "mock",
+                 base_url: str | None = None, cache: bool = True, parallel: int | None = None) -> "Simulation":
+        """:meth:`fork` for a notebook run recorded earlier (a run id or a unique prefix of one),
+        e.g. from a new session after the one driving it died."""
         from troupe_es.api.notebook_replay import notebook_fork
         from troupe_es.snapshots import resolve_position
 
-        position = resolve_position(self.store, self.run_id, position=at, step=step, world=world)
-        fork = notebook_fork(self.store, self.run_id, position, parallel=self.bus.settings.parallel)
-        child = self._create(self.store, self.state.scenario_name or "notebook", fork.settings, self._options)
-        fork.begin(child.bus, {**fork.start.settings, "llm": self._options.get("llm")})
+        store_obj = open_store(store) if isinstance(store, str) else store
+        parent = store_obj.resolve_run(run)
+        position = resolve_position(store_obj, parent, position=at, step=step, world=world)
+        fork = notebook_fork(store_obj, parent, position, parallel=parallel)
+        options = {"llm": llm, "base_url": base_url, "cache": cache}
+        child = cls._create(store_obj, fork.start.scenario_name, fork.settings, options)
+        fork.begin(child.bus, {**fork.start.settings, "llm": llm})
         if play_rest:
             for command in fork.tail:
                 child.bus.handle(command)

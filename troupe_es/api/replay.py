@@ -94,8 +94,9 @@ def run_started(store: EventStore, run_id: str) -> Recorded:
 def plan_of(started: RunStarted, run_id: str) -> RunPlan:
     """The plan a run executed, from its recorded scenario."""
     if is_notebook(started.scenario):
-        raise ConfigurationError(f"run {run_id} was driven from Python: its script is the commands it "
-                                 "recorded, not a scenario (see troupe_es.api.notebook_replay)")
+        raise ConfigurationError(f"run {run_id} was driven from Python and has no scenario script: replay and "
+                                 "fork re-execute its recorded commands; to go on with it, fork it at its last "
+                                 "position (troupe-es fork, Simulation.fork)")
     return plan_from_record(started.scenario)
 
 
