@@ -85,18 +85,46 @@ def test_walker_sees_imports(tmp_path):
     assert {_top(name) for name in found} == {"projections", "commands"}
 
 
-def test_help_imports_no_heavy_library():
+HEAVY = ("pyarrow", "httpx", "openai", "polars", "lancedb", "sqlalchemy", "pydantic", "numpy", "fastapi")
+"""Libraries that `--help` must not import (DESIGN §2, house style: imported lazily)."""
+
+
+def _help_imports(argv: list[str], prelude: str = "") -> tuple[str, list[str]]:
+    """The help text of ``troupe-es ARGV`` and the heavy libraries loaded to print it (after
+    running ``prelude``)."""
     code = (
-        "import sys\n"
+        f"import sys\n{prelude}\n"
         "from troupe_es.cli import main\n"
         "try:\n"
-        "    main(['--help'])\n"
+        f"    main({argv!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = [m for m in ('polars', 'lancedb', 'openai', 'pydantic', 'sqlalchemy', 'fastapi')"
-        " if m in sys.modules]\n"
-        "print('HEAVY=' + ','.join(heavy))\n"
+        f"print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "Commands:" in out.stdout
-    assert "HEAVY=\n" in out.stdout, out.stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    heavy = out.rsplit("HEAVY=", 1)[1].strip()
+    return out, [m for m in heavy.split(",") if m]
+
+
+def test_help_imports_no_heavy_library():
+    out, heavy = _help_imports(["--help"])
+    assert "Commands:" in out
+    assert heavy == []
+
+
+def test_every_subcommand_help_imports_no_heavy_library():
+    from troupe_es.cli import COMMANDS
+
+    loaded = {}
+    for name in COMMANDS:
+        out, heavy = _help_imports([name, "--help"])
+        assert f"Usage: troupe-es {name}" in out
+        if heavy:
+            loaded[name] = heavy
+    assert loaded == {}
+
+
+def test_the_help_check_sees_a_heavy_import():
+    """The checker itself can fail: a library loaded on the way to the help shows up."""
+    out, heavy = _help_imports(["--help"], prelude="import numpy, httpx")
+    assert "Commands:" in out and heavy == ["httpx", "numpy"]

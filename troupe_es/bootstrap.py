@@ -85,11 +85,12 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
                  base_url: str | None = None, cache: bool = True, replay_of: str | None = None,
                  budget: dict[str, float] | None = None, max_concurrency: int = 8,
                  provider_options: dict[str, Any] | None = None,
-                 budget_spent: tuple[int, float] = (0, 0.0)) -> Any:
+                 budget_spent: tuple[int, float] = (0, 0.0), call_deadline_s: float | None = None) -> Any:
     """The LLM gateway for a run. ``replay_of`` makes it strict replay (no provider at all).
-    ``budget_spent`` (tokens, US dollars) counts against ``budget`` (a resumed run's spending)."""
+    ``budget_spent`` (tokens, US dollars) counts against ``budget`` (a resumed run's spending);
+    ``call_deadline_s`` bounds each call, retries included (default: :class:`RetryPolicy`'s)."""
     from troupe_es.projections.llm_cache import cache_for_store
-    from troupe_es.llm import Budget, LLMGateway, make_provider
+    from troupe_es.llm import Budget, LLMGateway, RetryPolicy, make_provider
 
     if llm not in ("mock", "openai"):
         raise ConfigurationError(f"unknown --llm {llm!r}: use mock or openai")
@@ -102,8 +103,9 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
                           max_concurrency=max_concurrency, budget=budget_obj,
                           cache=cache_for_store(store))
     provider = make_provider(llm, model=model, base_url=base_url, **(provider_options or {}))
+    retry = RetryPolicy(deadline_s=call_deadline_s) if call_deadline_s is not None else RetryPolicy()
     return LLMGateway(store, provider, mode="cache" if cache else "live", max_concurrency=max_concurrency,
-                      budget=budget_obj, cache=cache_for_store(store))
+                      budget=budget_obj, cache=cache_for_store(store), retry=retry)
 
 
 def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeSettings = RuntimeSettings(),

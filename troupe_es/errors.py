@@ -18,7 +18,7 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     │   └── RunNotFoundError          no run matches the id or prefix
     ├── LLMError                      a model call could not be completed
     │   ├── ProviderError             the provider failed after every retry (HTTP, timeout)
-    │   │   └── ProviderHTTPError     one failed attempt (status, Retry-After, transient or not)
+    │   │   └── ProviderHTTPError     one failed attempt (status, kind, Retry-After, transient or not)
     │   ├── InvalidOutputError        structured output stayed invalid after feedback retries
     │   ├── BudgetExceededError       the run's token or cost budget would be exceeded
     │   └── ReplayDivergenceError     replay asked for a call that was never recorded (exit 3)
@@ -109,14 +109,21 @@ class ProviderError(LLMError):
 
 class ProviderHTTPError(ProviderError):
     """One failed provider attempt: HTTP status (None for timeouts and connection errors),
-    the server's Retry-After, and whether retrying may help."""
+    the server's Retry-After, and whether retrying may help.
+
+    ``kind`` says what went wrong: ``"status"`` (an HTTP error status), ``"timeout"`` (no answer
+    in time), ``"connect"`` (nothing accepted the connection), ``"transport"`` (the connection
+    broke mid-answer), ``"body"`` (an answer that is not a usable completion: HTML, not JSON,
+    ``{}``, no choices, an error object; the message carries a snippet of it) or ``"deadline"``
+    (the call's deadline left no time for another attempt)."""
 
     def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None,
-                 transient: bool = True):
+                 transient: bool = True, kind: str = "status"):
         super().__init__(message)
         self.status_code = status_code
         self.retry_after = retry_after
         self.transient = transient
+        self.kind = kind
 
 
 class InvalidOutputError(LLMError):

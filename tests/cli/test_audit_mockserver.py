@@ -71,7 +71,7 @@ def test_mock_llm_serve_is_openai_compatible():
         emb = client.embeddings.create(model="mock-embedding", input=["oats", "corn"])
         assert len(emb.data) == 2 and len(emb.data[0].embedding) == 256
         assert httpx.get(f"http://127.0.0.1:{port}/stats").json() == {"requests": 2, "chat": 1, "embeddings": 1,
-                                                                       "errors": 0}
+                                                                       "errors": 0, "hostile": 0, "with_key": 2}
     finally:
         proc.terminate()
         proc.wait(timeout=10)

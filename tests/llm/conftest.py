@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
 import pytest
 
 from troupe_es.llm import LLMGateway, RetryPolicy
@@ -24,3 +30,30 @@ def openai_gateway(store, base_url: str, **kwargs) -> LLMGateway:
     provider = OpenAIProvider(base_url=base_url, api_key=API_KEY, timeout=kwargs.pop("provider_timeout", 30))
     kwargs.setdefault("retry", FAST_RETRY)
     return LLMGateway(store, provider, **kwargs)
+
+
+@contextmanager
+def raw_server(answer: Callable[[Any], tuple[int, dict[str, str], bytes]]) -> Iterator[str]:
+    """A bare HTTP server on a free loopback port whose every POST is answered by
+    ``answer(request_headers) -> (status, headers, body)``; yields its ``/v1`` base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status, headers, body = answer(self.headers)
+            self.send_response(status)
+            for name, value in {"Content-Length": str(len(body)), **headers}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.llm.conftest import API_KEY, openai_gateway
+from tests.llm.conftest import API_KEY, openai_gateway, raw_server
 from troupe_es.errors import ConfigurationError, ProviderError
 from troupe_es.llm import CallContext, ChatRequest, LLMGateway, MockProvider, RetryPolicy, make_provider
 from troupe_es.llm.mock_server import serve_in_thread
@@ -78,13 +78,35 @@ def test_injected_429s_carry_retry_after_and_are_retried(store):
                 break
             reply = httpx.post(f"{srv.base_url}/chat/completions",
                                json={"model": "m", "messages": [{"role": "user", "content": str(n)}]})
-        assert reply.status_code == 429 and reply.headers["retry-after"] == "0.01"
+        # as OpenAI sends them: Retry-After in whole seconds (HTTP allows no fractions), and retry-after-ms
+        assert reply.status_code == 429 and reply.headers["retry-after"] == "1"
+        assert reply.headers["retry-after-ms"] == "10"
         assert reply.json()["error"]["type"] == "rate_limit_error"
         gateway = openai_gateway(store, srv.base_url, retry=RetryPolicy(max_attempts=20, base_delay_s=5, max_delay_s=5))
-        for i in range(6):  # backoff alone would wait up to 5 s: Retry-After (0.01 s) is used instead
+        for i in range(6):  # backoff alone would wait up to 5 s, Retry-After 1 s: retry-after-ms (0.01 s) is used
             gateway.chat(ChatRequest(model="m", messages=[{"role": "user", "content": f"q{i}"}]), ctx(i))
         errors = [a for r in store.read(run_id="p", types=["LLMCallCompleted"]) for a in r.event.attempt_errors]
         assert errors and {a.status_code for a in errors} == {429}
+        assert {a.delay_s for a in errors} == {0.01}  # the wait recorded for each retry is the header's
+        gateway.close()
+
+
+def test_retry_after_seconds_are_used_when_no_milliseconds_are_sent(store):
+    """A server that sends only ``Retry-After`` (seconds): the recorded wait is exactly that."""
+    answered = []
+
+    def slow_down_once(headers) -> tuple[int, dict[str, str], bytes]:  # noqa: ANN001
+        answered.append(1)
+        if len(answered) == 1:
+            return 429, {"Retry-After": "0", "Content-Type": "application/json"}, b'{"error": {"message": "slow"}}'
+        return 200, {"Content-Type": "application/json"}, \
+            b'{"model": "m", "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}]}'
+
+    with raw_server(slow_down_once) as base_url:
+        gateway = openai_gateway(store, base_url, retry=RetryPolicy(base_delay_s=5, max_delay_s=5))
+        assert gateway.chat(HELLO, ctx()).text == "ok"
+        [attempt] = list(store.read(run_id="p", types=["LLMCallCompleted"]))[0].event.attempt_errors
+        assert attempt.status_code == 429 and attempt.delay_s == 0.0  # not a backoff of up to 5 s
         gateway.close()
 
 

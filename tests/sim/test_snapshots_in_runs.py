@@ -29,3 +29,47 @@ def test_runs_write_snapshots_that_match_the_fold(store):
         assert RunState.from_dict(snap.state) == expected
         at = snap.position - 1
     assert len(positions) >= 5
+
+
+BIG_SCENARIO = """\
+name: town-hall
+seed: 11
+llm: {model: gpt-4o-mini}
+world: {name: Hall, start: 2026-03-01T09:00:00, step: 10m, everyone_accessible: true}
+personas:
+%s
+script:
+  - broadcast: "The town is deciding whether to turn the old mill into a bakery or a library. Discuss."
+  - run: 30
+"""
+
+
+def test_a_cli_run_is_snapshotted_at_the_default_interval(tmp_path):
+    """`troupe-es run` with no snapshot setting: a run past 2,000 events has a snapshot after
+    each multiple of 1,000 (make_bus's default), each equal to the fold of the log up to it."""
+    from tests.cli.helpers import troupe
+    from troupe_es.store import open_store
+
+    people = [("Ana", "Baker"), ("Ben", "Librarian"), ("Cai", "Miller"), ("Dee", "Teacher"),
+              ("Eli", "Mayor"), ("Fay", "Nurse"), ("Gus", "Farmer"), ("Hal", "Student")]
+    personas = "\n".join(f"  - {{name: {n}, age: 40, occupation: {{title: {job}}}}}" for n, job in people)
+    scenario = tmp_path / "town.yaml"
+    scenario.write_text(BIG_SCENARIO % personas, encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/town.db"
+    result = troupe("run", str(scenario), "-q", store=url)
+    assert result.code == 0, result.err
+    run_id = result.out.strip()
+    with open_store(url) as store:
+        records = list(store.read(run_id=run_id))
+        last = records[-1].position
+        assert last > 2000 and records[0].position == 1
+        snapshots = []
+        at = last
+        while (snap := store.load_snapshot(run_id, SNAPSHOT_NAME, at_or_before=at)) is not None:
+            snapshots.append(snap.position)
+            assert RunState.from_dict(snap.state) == fold_state(r for r in records if r.position <= snap.position)
+            at = snap.position - 1
+    snapshots.reverse()
+    assert len(snapshots) == last // 1000  # one per multiple of 1,000 crossed, none in between
+    for n, position in enumerate(snapshots, start=1):
+        assert n * 1000 <= position < n * 1000 + 100  # written with the batch that crossed it

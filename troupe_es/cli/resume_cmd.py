@@ -53,7 +53,7 @@ def resume(cli: CliContext, ctx: click.Context, run: str, force: bool, stale_aft
     try:
         with interruptible(), progress:
             outcome, bus = resume_on(store, stopped, gateway=gateway, settings=settings,
-                                     run_settings=run_settings(cli, options, settings.model), observers=[progress])
+                                     run_settings=run_settings(cli, options, settings.model, gateway), observers=[progress])
     finally:
         gateway.close()
     report(outcome, bus, progress, stopped.plan.name, options)

@@ -22,6 +22,8 @@ def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
                      help="Reuse any recorded completion with the same request key (zero network)."),
         click.option("--parallel", type=click.IntRange(1, 64), default=1, show_default=True,
                      help="Agents acting concurrently within a step (same results as sequential)."),
+        click.option("--call-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="SECONDS",
+                     help="Give up on one LLM call after this long, every retry included (default: 120)."),
         click.option("--budget-tokens", type=click.IntRange(1), default=None,
                      help="Stop the run cleanly before it spends more tokens than this."),
         click.option("--budget-cost", type=click.FloatRange(0, min_open=True), default=None,
@@ -70,15 +72,16 @@ def make_run_gateway(cli: CliContext, options: dict, *, model: str, plan_budget:
         budget["cost_usd"] = options["budget_cost"]
     return make_gateway(cli.store, llm=options["llm"], model=model, base_url=options.get("base_url"),
                         cache=options["cache"], budget=budget or None, budget_spent=spent,
-                        max_concurrency=max(8, options["parallel"]))
+                        max_concurrency=max(8, options["parallel"]), call_deadline_s=options.get("call_deadline"))
 
 
-def run_settings(cli: CliContext, options: dict, model: str) -> dict:
-    """The (volatile) execution settings recorded with a run: LLM, parallelism, store, writer."""
+def run_settings(cli: CliContext, options: dict, model: str, gateway) -> dict:  # noqa: ANN001
+    """The (volatile) execution settings recorded with a run: LLM, parallelism, deadline, store, writer."""
     from troupe_es.liveness import writer_identity
 
     return {"llm": options["llm"], "model": model, "base_url": options.get("base_url"), "cache": options["cache"],
-            "parallel": options["parallel"], "store": cli.store.url, **writer_identity()}
+            "parallel": options["parallel"], "store": cli.store.url, "call_deadline_s": gateway.retry.deadline_s,
+            **writer_identity()}
 
 
 def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inherit=None) -> None:  # noqa: ANN001
@@ -99,7 +102,7 @@ def execute_and_report(cli: CliContext, plan, options: dict, *, fork=None, inher
     bus = make_bus(store, run_id, gateway=gateway, settings=settings, observers=[progress])
     try:
         with interruptible(), progress:
-            outcome = execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings(cli, options, model))
+            outcome = execute(bus, plan, fork=fork, inherit=inherit, settings=run_settings(cli, options, model, gateway))
     finally:
         gateway.close()
     report(outcome, bus, progress, plan.name, options)

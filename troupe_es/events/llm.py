@@ -16,6 +16,8 @@ class LLMAttempt(BaseModel):
     attempt: int
     error: str
     status_code: int | None = None
+    delay_s: float | None = Field(default=None, description="Seconds waited before the next attempt "
+                                  "(the server's Retry-After when it sent one); None when this was the last.")
 
 
 class LLMCallRequested(Event):

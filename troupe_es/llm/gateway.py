@@ -59,6 +59,7 @@ class _Outcome:
         self.reserved = Reservation()
         self.input_tokens = 0
         self.output_tokens = 0
+        self.deadline: float | None = None  # time.monotonic() after which no attempt starts
 
 
 class PreparedCall(NamedTuple):
@@ -320,7 +321,7 @@ class LLMGateway:
         outcome = _Outcome()
         t0 = time.perf_counter()
         try:
-            vectors, tokens = self._retrying(lambda: provider.embed(texts, model, self.timeout_s), outcome)
+            vectors, tokens = self._retrying(lambda timeout: provider.embed(texts, model, timeout), outcome)
         except ProviderHTTPError as exc:
             self._fail(emit, ctx, requested, self._failed(ctx, key, model, "ProviderError", str(exc), outcome, t0))
             raise ProviderError(f"{self.provider_name} embedding call {ctx.call_id} failed after "
@@ -339,26 +340,44 @@ class LLMGateway:
         """One completion with transport retries; its tokens are added to ``outcome``."""
         assert self.provider is not None
         provider = self.provider
-        response = self._retrying(lambda: provider.complete(request, self.timeout_s), outcome)
+        response = self._retrying(lambda timeout: provider.complete(request, timeout), outcome)
         outcome.input_tokens += response.input_tokens
         outcome.output_tokens += response.output_tokens
         return response
 
-    def _retrying(self, call: Callable[[], T], outcome: _Outcome) -> T:
-        """``call`` under the concurrency limit, retried on transient errors with backoff (outside
-        the limit); every failed attempt is added to ``outcome``."""
+    def _retrying(self, call: Callable[[float], T], outcome: _Outcome) -> T:
+        """``call(timeout)`` under the concurrency limit, retried on transient errors as
+        :meth:`RetryPolicy.decide` says, with backoff outside the limit. The call's deadline starts
+        with its first attempt and covers every later one (feedback retries included); no
+        attempt's timeout reaches past it. Every failed attempt is added to ``outcome``."""
+        policy = self.retry
+
+        def left() -> float | None:
+            return None if outcome.deadline is None else outcome.deadline - time.monotonic()
+
         while True:
-            try:
-                with self._slots:
-                    with self._count_lock:
-                        self.provider_calls += 1
-                    return call()
-            except ProviderHTTPError as exc:
-                outcome.attempts.append(LLMAttempt(attempt=len(outcome.attempts) + 1, error=str(exc),
-                                                   status_code=exc.status_code))
-                if not exc.transient or len(outcome.attempts) >= self.retry.max_attempts:
-                    raise
-                time.sleep(self.retry.delay(len(outcome.attempts), exc.retry_after, self._rng))
+            with self._slots:
+                if outcome.deadline is None and policy.deadline_s is not None:
+                    outcome.deadline = time.monotonic() + policy.deadline_s
+                remaining = left()
+                if remaining is not None and remaining <= 0:
+                    raise ProviderHTTPError(f"the call's {policy.deadline_s:g} s deadline was reached",
+                                            transient=False, kind="deadline")
+                with self._count_lock:
+                    self.provider_calls += 1
+                try:
+                    return call(policy.attempt_timeout(self.timeout_s, remaining))
+                except ProviderHTTPError as exc:
+                    failure = exc
+            decision = policy.decide(len(outcome.attempts) + 1, failure, left(), self._rng)
+            outcome.attempts.append(LLMAttempt(attempt=len(outcome.attempts) + 1, error=str(failure),
+                                               status_code=failure.status_code, delay_s=decision.delay_s))
+            if decision.delay_s is None:
+                if not decision.reason:
+                    raise failure
+                raise ProviderHTTPError(f"{failure}; gave up: {decision.reason}", status_code=failure.status_code,
+                                        transient=False, kind=failure.kind)
+            time.sleep(decision.delay_s)
 
     def _record_spend(self, model: str, outcome: _Outcome) -> float | None:
         cost = self.prices.cost(model, outcome.input_tokens, outcome.output_tokens)

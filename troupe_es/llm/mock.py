@@ -261,9 +261,13 @@ class FaultPlan:
             self._attempts[body_key] = self._attempts.get(body_key, 0) + 1
             return self._attempts[body_key]
 
+    def roll(self, body_key: str, attempt: int, salt: str = "") -> float:
+        """A number in [0, 1) fixed by the seed, the request, the attempt and ``salt``."""
+        return (_digest(str(self.seed), body_key, str(attempt), *((salt,) if salt else ())) % 10_000) / 10_000
+
     def fault(self, body_key: str, attempt: int) -> str | None:
         """None, an HTTP status from ``error_kinds`` (e.g. "429") or "malformed" for this attempt."""
-        roll = (_digest(str(self.seed), body_key, str(attempt)) % 10_000) / 10_000
+        roll = self.roll(body_key, attempt)
         if roll < self.error_rate:
             return self.error_kinds[_digest(body_key, str(attempt), "kind") % len(self.error_kinds)]
         if roll < self.error_rate + self.malformed_rate:

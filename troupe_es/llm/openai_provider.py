@@ -3,6 +3,11 @@
 One client — one HTTP connection pool — per provider, shared by every call and thread. The
 SDK's own retries are off: the gateway retries, so every attempt is recorded. The API key comes
 from the environment only and never appears in events or error messages.
+
+Answers are read from the raw HTTP body (:mod:`troupe_es.llm.answers`), never trusted: an HTTP
+200 carrying an HTML page, a body that is not JSON, ``{}``, no ``choices`` or an error object
+becomes a transient :class:`~troupe_es.errors.ProviderHTTPError` with the status and a snippet
+of the body, which the gateway retries and records like any other failed attempt.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from troupe_es.errors import ConfigurationError, ProviderHTTPError
+from troupe_es.llm.answers import chat_answer, embedding_answer
 from troupe_es.llm.provider import ProviderResponse
 from troupe_es.llm.request import ChatRequest
 from troupe_es.llm.retry import TRANSIENT_STATUS
@@ -76,20 +82,41 @@ class OpenAIProvider:
                 key = "not-needed"  # local servers (Ollama, vLLM, the mock) ignore it
             self._client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=0, http_client=http_client)
         self._openai = openai
+        self._key = key
         self.base_url = base_url
 
     def _error(self, exc: Exception) -> ProviderHTTPError:
         openai = self._openai
         if isinstance(exc, openai.APITimeoutError):
-            return ProviderHTTPError("request timed out", transient=True)
+            return ProviderHTTPError("request timed out", transient=True, kind="timeout")
         if isinstance(exc, openai.APIConnectionError):
-            return ProviderHTTPError("connection error", transient=True)
+            return self._connection_error(exc)
         if isinstance(exc, openai.APIStatusError):
             status = exc.status_code
             return ProviderHTTPError(f"HTTP {status}", status_code=status,
                                      retry_after=_retry_after(getattr(exc.response, "headers", None)),
                                      transient=status in TRANSIENT_STATUS)
         return ProviderHTTPError(f"{type(exc).__name__}", transient=False)
+
+    def _connection_error(self, exc: Exception) -> ProviderHTTPError:
+        """Nothing accepted the connection (``connect``), or it broke mid-answer (``transport``)."""
+        import httpx
+
+        cause = exc.__cause__ or exc.__context__
+        request = getattr(exc, "request", None)
+        where = f"{request.url.host}:{request.url.port or ''}".rstrip(":") if request is not None else "the server"
+        if isinstance(cause, httpx.ConnectError):
+            return ProviderHTTPError(f"cannot connect to {where}", transient=True, kind="connect")
+        detail = f" ({type(cause).__name__})" if cause is not None else ""
+        return ProviderHTTPError(f"connection to {where} broke{detail}", transient=True, kind="transport")
+
+    def _post(self, endpoint: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """POST through the SDK (its error statuses, timeouts and headers) and return the raw body."""
+        try:
+            raw = endpoint.with_raw_response.create(**kwargs)
+        except self._openai.OpenAIError as exc:
+            raise self._error(exc) from None
+        return raw.status_code, raw.content
 
     def complete(self, request: ChatRequest, timeout: float) -> ProviderResponse:
         kwargs: dict[str, Any] = {k: v for k, v in request.parameters.items() if k in _PASSTHROUGH}
@@ -98,26 +125,14 @@ class OpenAIProvider:
                 "name": request.schema_name or "output", "schema": request.response_schema, "strict": True}}
         if request.tools:
             kwargs["tools"] = request.tools
-        try:
-            response = self._client.chat.completions.create(
-                model=request.model, messages=request.messages, timeout=timeout, **kwargs)
-        except self._openai.OpenAIError as exc:
-            raise self._error(exc) from None
-        choice = response.choices[0]
-        usage = response.usage
-        return ProviderResponse(
-            text=choice.message.content or "", model=response.model or request.model,
-            finish_reason=choice.finish_reason,
-            input_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-            output_tokens=getattr(usage, "completion_tokens", 0) or 0)
+        status, body = self._post(self._client.chat.completions, model=request.model, messages=request.messages,
+                                  timeout=timeout, **kwargs)
+        return chat_answer(status, body, request.model, secret=self._key)
 
     def embed(self, texts: list[str], model: str, timeout: float) -> tuple[list[list[float]], int]:
-        try:
-            response = self._client.embeddings.create(model=model, input=texts, timeout=timeout)
-        except self._openai.OpenAIError as exc:
-            raise self._error(exc) from None
-        tokens = getattr(response.usage, "prompt_tokens", 0) or 0
-        return [list(d.embedding) for d in response.data], tokens
+        status, body = self._post(self._client.embeddings, model=model, input=texts, encoding_format="float",
+                                  timeout=timeout)
+        return embedding_answer(status, body, len(texts), secret=self._key)
 
     def close(self) -> None:
         self._client.close()

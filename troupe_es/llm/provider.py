@@ -20,8 +20,10 @@ class ProviderResponse:
 
 
 class Provider(Protocol):
-    """A model backend. ``complete`` raises :class:`~troupe_es.errors.ProviderHTTPError` (with
-    ``transient`` set for 429/5xx/timeouts/connection errors) on failure."""
+    """A model backend. ``complete`` and ``embed`` raise :class:`~troupe_es.errors.ProviderHTTPError`
+    on failure, with ``transient`` set for 429/5xx, timeouts, connection errors and answers that
+    are not a usable completion, and ``kind`` saying which (``connect`` gets fewer retries).
+    ``timeout`` is the attempt's timeout in seconds, already cut to the call's deadline."""
 
     name: str
 
