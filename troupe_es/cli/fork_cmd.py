@@ -68,7 +68,7 @@ def _fork_notebook(cli: CliContext, parent: str, position: int, options: dict) -
     try:
         with interruptible(), progress:
             started = time.perf_counter()
-            fork.begin(bus, run_settings(cli, options, model))
+            fork.begin(bus, run_settings(cli, options, model, gateway))
             outcome = drive(bus, fork.tail, started)
     finally:
         gateway.close()
