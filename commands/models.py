@@ -1,14 +1,37 @@
-"""Commands: what a user or a scenario asks the simulation to do (imperative names)."""
+"""Commands: what a user or a scenario asks the simulation to do (imperative names).
+
+Each command is a frozen, validated pydantic model. A run driven from Python records every
+command it issues as a ``CommandIssued`` event holding the command's class name and its
+``model_dump(mode="json")``; :func:`command_from_record` rebuilds it with ``model_validate``,
+so replay and fork dispatch exactly the commands the notebook issued.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-@dataclass(frozen=True)
-class StartRun:
+from troupe_es.errors import SimulationError
+from troupe_es.events.base import VOLATILE_MARK, volatile
+
+
+class Command(BaseModel):
+    """Base of every command: frozen, validated, no unknown fields. Fields that measure one
+    execution (wall-clock time, cache counters, execution settings) are declared ``volatile``,
+    as in events: ``CommandIssued`` keeps them out of its content hash."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def volatile_fields(cls) -> frozenset[str]:
+        """The names of this command's volatile fields."""
+        return frozenset(name for name, f in cls.model_fields.items()
+                         if isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get(VOLATILE_MARK))
+
+
+class StartRun(Command):
     """Begin a run: records the whole scenario, the seed and the package version."""
 
     scenario_name: str
@@ -17,11 +40,10 @@ class StartRun:
     sim_start: datetime | None = None
     parent_run_id: str | None = None
     fork_position: int | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = volatile(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class DefinePersona:
+class DefinePersona(Command):
     """Add an agent with its final (merged) persona."""
 
     name: str
@@ -29,8 +51,7 @@ class DefinePersona:
     sources: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ChangePersona:
+class ChangePersona(Command):
     """Replace an existing agent's persona, keeping its memory and state (a fork's what-if)."""
 
     name: str
@@ -38,16 +59,14 @@ class ChangePersona:
     sources: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class BeginScriptStep:
+class BeginScriptStep(Command):
     """Mark the start of a scenario script line (fork and the debugger use it)."""
 
     index: int
     step: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class CreateWorld:
+class CreateWorld(Command):
     """Create a world (or social network) with a simulated clock."""
 
     name: str
@@ -57,16 +76,14 @@ class CreateWorld:
     everyone_accessible: bool = True
 
 
-@dataclass(frozen=True)
-class JoinWorld:
+class JoinWorld(Command):
     """Place agents in a world."""
 
     world: str
     agents: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Perceive:
+class Perceive(Command):
     """Give one agent a stimulus: listen, see, think, internalize_goal or socialize."""
 
     agent: str
@@ -75,8 +92,7 @@ class Perceive:
     source: str | None = None
 
 
-@dataclass(frozen=True)
-class Broadcast:
+class Broadcast(Command):
     """Every agent of a world hears the same thing."""
 
     world: str
@@ -84,8 +100,7 @@ class Broadcast:
     source: str = "world"
 
 
-@dataclass(frozen=True)
-class MakeAccessible:
+class MakeAccessible(Command):
     """Let agents talk to each other (``everyone=True``: the whole world)."""
 
     world: str
@@ -93,8 +108,7 @@ class MakeAccessible:
     everyone: bool = False
 
 
-@dataclass(frozen=True)
-class Relate:
+class Relate(Command):
     """Set a social-network relation between two agents."""
 
     world: str
@@ -102,23 +116,20 @@ class Relate:
     relation: str
 
 
-@dataclass(frozen=True)
-class AdvanceStep:
+class AdvanceStep(Command):
     """Run one world step: interventions, every agent's turn, deliveries, clock."""
 
     world: str
     step_seconds: float | None = None
 
 
-@dataclass(frozen=True)
-class TakeTurn:
+class TakeTurn(Command):
     """One agent acts now, outside a world step."""
 
     agent: str
 
 
-@dataclass(frozen=True)
-class AskPoll:
+class AskPoll(Command):
     """Ask agents to pick one option with a reason; the answers are tallied."""
 
     world: str
@@ -127,44 +138,61 @@ class AskPoll:
     agents: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class CompleteRun:
+class CompleteRun(Command):
     """End the run normally."""
 
     steps: int = 0
-    wall_seconds: float | None = None
-    cache: dict[str, int] | None = None
+    wall_seconds: float | None = volatile(None)
+    cache: dict[str, int] | None = volatile(None)
 
 
-@dataclass(frozen=True)
-class FailRun:
+class FailRun(Command):
     """End the run on an error; everything recorded before stays."""
 
     reason: str
     error_type: str
 
 
-@dataclass(frozen=True)
-class InterruptRun:
+class InterruptRun(Command):
     """Record that the run stopped before its script ended (a signal, or its budget)."""
 
     cause: str
     reason: str
 
 
-@dataclass(frozen=True)
-class ResumeRun:
+class ResumeRun(Command):
     """Record that a run which stopped early continues from its last committed event."""
 
     events_before: int
     previous_status: str
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = volatile(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class FinishStep:
+class FinishStep(Command):
     """Finish a world step that a crash, failure or interruption cut short: the agents whose turn
     was committed keep it; the others act against the state the step started from."""
 
     world: str
     step_seconds: float | None = None
+
+
+def command_classes() -> dict[str, type[Command]]:
+    """Every command class by its name (the tag ``CommandIssued`` stores)."""
+    return {cls.__name__: cls for cls in Command.__subclasses__()}
+
+
+def command_from_record(name: str, arguments: dict[str, Any], *, where: str = "") -> Command:
+    """The command a ``CommandIssued`` event recorded, rebuilt and validated again.
+
+    An unknown command name (a log written by another version) is a :class:`SimulationError`
+    naming it and ``where`` it was found."""
+    cls = command_classes().get(name)
+    if cls is None:
+        known = ", ".join(sorted(command_classes()))
+        raise SimulationError(f"{where}unknown command {name!r} (this version knows {known})")
+    try:
+        return cls.model_validate(arguments)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(arguments)"
+        raise SimulationError(f"{where}command {name} is invalid: {field}: {first['msg']}") from None

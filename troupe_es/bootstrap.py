@@ -32,6 +32,7 @@ from troupe_es.commands.models import (
     StartRun,
     TakeTurn,
 )
+from troupe_es.commands.notebook import announce
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.step import advance_step, take_turn
@@ -109,11 +110,13 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
 
 def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeSettings = RuntimeSettings(),
              observers: Sequence[Observer] = (), state: RunState | None = None,
-             snapshot_every: int | None = 1000) -> MessageBus:
+             snapshot_every: int | None = 1000, record_commands: bool = False) -> MessageBus:
     """A message bus for ``run_id`` with every handler registered; the run's state is
-    snapshotted about every ``snapshot_every`` events (None: never)."""
+    snapshotted about every ``snapshot_every`` events (None: never). ``record_commands``: every
+    command handled is recorded as a ``CommandIssued`` event (runs driven from Python)."""
     from troupe_es.snapshots import SnapshotPolicy, SnapshotWriter
 
     writer = SnapshotWriter(SnapshotPolicy(every=snapshot_every)) if snapshot_every else None
     return MessageBus(store, run_id, handlers=HANDLERS, gateway=gateway, persona_facts=persona_facts,
-                      settings=settings, state=state, observers=observers, snapshots=writer)
+                      settings=settings, state=state, observers=observers, snapshots=writer,
+                      announce=announce if record_commands else None)

@@ -3,6 +3,10 @@
 Nothing lives only in memory: every change goes through :meth:`MessageBus.record`, which appends
 events to the store and folds the stored records into :attr:`MessageBus.state`. Handlers are
 registered by the composition root (:mod:`troupe_es.bootstrap`), so this module knows no command.
+
+A bus built with an ``announce`` function records each command handed to :meth:`MessageBus.handle`
+(the notebook facade's runs do): the announcing event goes to the ``run`` stream in the same
+atomic batch as the command's first events, so a command that changes nothing leaves no trace.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from troupe_es.store.base import EventStore
 from troupe_es.store.rows import new_event_id
 
 Handler = Callable[[Any, "MessageBus"], Any]
+Announcer = Callable[[Any], "tuple[Event, Any] | None"]
+"""Given a command about to be handled, the event that records it and the command as recorded,
+which is the one handled (so a run and its replay handle equal commands); None: not recorded."""
 
 
 class Observer(Protocol):
@@ -44,7 +51,8 @@ class MessageBus:
     def __init__(self, store: EventStore, run_id: str, *, handlers: Mapping[type, Handler],
                  gateway: Any, persona_facts: Callable[[dict[str, Any]], list[str]],
                  settings: RuntimeSettings = RuntimeSettings(), state: RunState | None = None,
-                 observers: Sequence[Observer] = (), snapshots: Any = None) -> None:
+                 observers: Sequence[Observer] = (), snapshots: Any = None,
+                 announce: Announcer | None = None) -> None:
         self.store = store
         self.run_id = run_id
         self.handlers = dict(handlers)
@@ -54,18 +62,37 @@ class MessageBus:
         self.state = state or RunState()
         self.observers = list(observers)
         self.snapshots = snapshots  # e.g. troupe_es.snapshots.SnapshotWriter: after_batch(store, run, state)
+        self.announce = announce
+        self._preamble: list[NewEvent] = []
+        self._depth = 0
 
     def handle(self, command: Any) -> Any:
-        """Run the handler registered for the command's type."""
+        """Run the handler registered for the command's type (announcing it first, if the bus
+        records commands; a command handled inside another one is not announced)."""
         handler = self.handlers.get(type(command))
         if handler is None:
             raise SimulationError(f"no handler for command {type(command).__name__}")
-        return handler(command, self)
+        if self._depth == 0 and self.announce is not None:
+            announced = self.announce(command)
+            if announced is not None:
+                event, command = announced
+                self._preamble = [self.new("run", event, world=getattr(command, "world", None))]
+        self._depth += 1
+        try:
+            return handler(command, self)
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._preamble = []
 
     def record(self, events: Sequence[NewEvent]) -> list[Recorded]:
-        """Append a batch atomically and fold it into the state; returns the stored records."""
+        """Append a batch atomically and fold it into the state; returns the stored records.
+
+        The first batch a command records carries the command's announcing event in front."""
         if not events:
             return []
+        if self._preamble:
+            events, self._preamble = [*self._preamble, *events], []
         records = self.store.append(self.run_id, list(events))
         for rec in records:
             self.state = evolve(self.state, rec)

@@ -72,3 +72,15 @@ def troupe_in_process(*args: str, store: str | None = None) -> Result:
             traceback.print_exc(file=err)
             code = None
     return Result(code, out.getvalue(), err.getvalue())  # type: ignore[arg-type]
+
+
+def replay_with_changed_prompt(store: str, run_id: str) -> Result:
+    """``troupe-es replay RUN --verify`` in a process whose turn prompt template was edited
+    (one word dropped), the way a developer changing a prompt would see it."""
+    code = (
+        "import troupe_es.commands.turn as t\n"
+        "t.INSTRUCTIONS = t.INSTRUCTIONS.replace('Stay fully in character', 'Stay in character')\n"
+        "from troupe_es.cli import main\n"
+        f"main(['--store', {store!r}, 'replay', {run_id!r}, '--verify'])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return Result(proc.returncode, proc.stdout, proc.stderr)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.cli.helpers import troupe
+from tests.cli.helpers import replay_with_changed_prompt, troupe
 from troupe_es.domain import fold_state
 from troupe_es.llm.mock_server import serve_in_thread
 from troupe_es.store import open_store
@@ -47,16 +45,11 @@ def test_changed_prompt_template_makes_verify_exit_3_at_the_first_affected_event
     run_id = _recorded_over_http(sqlite_url)
     with open_store(sqlite_url) as store:
         first_request = next(r.position for r in store.read(run_id=run_id, types=["LLMCallRequested"]))
-    code = (
-        "import sys, troupe_es.commands.turn as t\n"
-        "t.INSTRUCTIONS = t.INSTRUCTIONS.replace('Stay fully in character', 'Stay in character')\n"
-        "from troupe_es.cli import main\n"
-        f"main(['--store', {sqlite_url!r}, 'replay', {run_id!r}, '--verify'])\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 3, proc.stderr
-    assert f"replay differs at position {first_request}" in proc.stderr
-    assert "recorded LLMCallRequested, replayed LLMCallRequested" in proc.stderr
-    assert "-  \"messages\"" in proc.stderr or "Stay fully in character" in proc.stderr
+    proc = replay_with_changed_prompt(sqlite_url, run_id)
+    assert proc.code == 3, proc.err
+    assert f"replay differs at position {first_request}" in proc.err
+    assert "recorded LLMCallRequested, replayed LLMCallRequested" in proc.err
+    assert "-  \"messages\"" in proc.err or "Stay fully in character" in proc.err
 
 
 def test_fork_at_the_middle_starts_from_the_parents_state(sqlite_url):

@@ -12,6 +12,14 @@ inspected with ``troupe-es log``, audited, verified and queried through projecti
     room.run(2)
     print(lisa.listen_and_act("Would you pay 20% more for organic?"))
     sim.events(type="ActionTaken")
+    sim.replay(verify=True).ok                  # re-executed from the log: zero LLM calls
+    what_if = sim.fork(step=1)                  # a new run with the state at the start of step 1
+    what_if.worlds["Focus room"].broadcast("Now half price!")
+
+Calls that change the simulation issue a command (``DefinePersona``, ``CreateWorld``, ``JoinWorld``,
+``Perceive``, ``Broadcast``, ``MakeAccessible``, ``Relate``, ``AdvanceStep``, ``TakeTurn``, ``AskPoll``,
+``CompleteRun``), which the run records as a ``CommandIssued`` event before its own events: that is
+what replay and fork re-execute. Queries (``state``, ``events``, ``people``, ``worlds``) record nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +33,6 @@ from troupe_es.commands.models import (
     AdvanceStep,
     AskPoll,
     Broadcast,
-    CompleteRun,
     CreateWorld,
     DefinePersona,
     JoinWorld,
@@ -35,6 +42,7 @@ from troupe_es.commands.models import (
     StartRun,
     TakeTurn,
 )
+from troupe_es.commands.notebook import complete, notebook_record
 from troupe_es.bootstrap import make_bus, make_gateway, new_run_id
 from troupe_es.domain import AgentState, RunState, WorldState
 from troupe_es.events import ActionTaken, Recorded
@@ -165,10 +173,11 @@ class World:
 class Simulation:
     """One run in an event store, driven from Python."""
 
-    def __init__(self, store: EventStore, bus: MessageBus, gateway: Any) -> None:
+    def __init__(self, store: EventStore, bus: MessageBus, gateway: Any, options: dict[str, Any] | None = None) -> None:
         self.store = store
         self.bus = bus
         self._gateway = gateway
+        self._options = dict(options or {})  # how to reach the LLM: llm, base_url, cache (for forks)
         self.outcome: Any = None  # how a resumed scenario run ended (see :meth:`resume`)
 
     @classmethod
@@ -178,15 +187,21 @@ class Simulation:
              temperature: float | None = None, max_actions: int = 15) -> "Simulation":
         """Start a new run in ``store`` (a URL or an open store)."""
         store_obj = open_store(store) if isinstance(store, str) else store
-        gateway = make_gateway(store_obj, llm=llm, model=model, base_url=base_url, cache=cache,
-                               max_concurrency=max(parallel, 1))
         params = {"temperature": temperature} if temperature is not None else {}
         settings = RuntimeSettings(model=model, llm_parameters=params, parallel=parallel, max_actions=max_actions)
-        run_id = new_run_id(store_obj, name)
-        bus = make_bus(store_obj, run_id, gateway=gateway, settings=settings)
-        bus.handle(StartRun(scenario_name=name, scenario={"kind": "notebook"}, seed=seed,
-                            settings={"llm": llm, "model": model, "parallel": parallel}))
-        return cls(store_obj, bus, gateway)
+        sim = cls._create(store_obj, name, settings, {"llm": llm, "base_url": base_url, "cache": cache})
+        sim.bus.handle(StartRun(scenario_name=name, seed=seed,
+                                scenario=notebook_record(model=model, llm_parameters=params, max_actions=max_actions),
+                                settings={"llm": llm, "model": model, "parallel": parallel}))
+        return sim
+
+    @classmethod
+    def _create(cls, store: EventStore, name: str, settings: RuntimeSettings, options: dict[str, Any]) -> "Simulation":
+        """A simulation on a new run id whose bus records every command it handles."""
+        gateway = make_gateway(store, llm=options["llm"], model=settings.model, base_url=options.get("base_url"),
+                               cache=options.get("cache", True), max_concurrency=max(settings.parallel, 1))
+        bus = make_bus(store, new_run_id(store, name), gateway=gateway, settings=settings, record_commands=True)
+        return cls(store, bus, gateway, options)
 
     @classmethod
     def resume(cls, run_id: str, store: str | EventStore = "sqlite:///troupe.db", *, llm: str | None = None,
@@ -214,7 +229,7 @@ class Simulation:
         run_settings = {"llm": llm, "model": settings.model, "base_url": base_url, "parallel": parallel,
                         **writer_identity()}
         outcome, bus = resume_on(store_obj, run, gateway=gateway, settings=settings, run_settings=run_settings)
-        sim = cls(store_obj, bus, gateway)
+        sim = cls(store_obj, bus, gateway, {"llm": llm, "base_url": base_url, "cache": cache})
         sim.outcome = outcome
         return sim
 
@@ -273,10 +288,58 @@ class Simulation:
                 out.append(rec)
         return out
 
+    @property
+    def people(self) -> dict[str, Person]:
+        """Every agent of the run by name (handles for a forked simulation, too)."""
+        return {name: Person(self, name) for name in self.state.agents}
+
+    @property
+    def worlds(self) -> dict[str, World]:
+        """Every world of the run by name."""
+        return {name: World(self, name) for name in self.state.worlds}
+
+    def replay(self, *, until: int | None = None, verify: bool = True) -> Any:
+        """Re-execute this run from its recorded commands with every LLM answer taken from the log
+        (``troupe-es replay RUN --verify``); returns the :class:`~troupe_es.api.replay.ReplayReport`."""
+        from troupe_es.api.replay import replay_run
+
+        return replay_run(self.store, self.run_id, until=until, verify=verify)
+
+    def fork(self, at: int | None = None, *, step: int | None = None, world: str | None = None,
+             play_rest: bool = False) -> "Simulation":
+        """A new simulation (a new run, same store and LLM) whose state is this run's at position
+        ``at`` (or at the start of step ``step``; default: now), to drive another way.
+
+        The fork records this run as its parent and the fork position, and replays verified like
+        any run. ``play_rest=True`` first plays this run's commands after the fork position
+        (a step or poll cut in the middle is played again from its start)."""
+        return self.fork_run(self.run_id, self.store, at=at, step=step, world=world, play_rest=play_rest,
+                             parallel=self.bus.settings.parallel, **self._options)
+
+    @classmethod
+    def fork_run(cls, run: str, store: str | EventStore = "sqlite:///troupe.db", *, at: int | None = None,
+                 step: int | None = None, world: str | None = None, play_rest: bool = False, llm: str = "mock",
+                 base_url: str | None = None, cache: bool = True, parallel: int | None = None) -> "Simulation":
+        """:meth:`fork` for a notebook run recorded earlier (a run id or a unique prefix of one),
+        e.g. from a new session after the one driving it died."""
+        from troupe_es.api.notebook_replay import notebook_fork
+        from troupe_es.snapshots import resolve_position
+
+        store_obj = open_store(store) if isinstance(store, str) else store
+        parent = store_obj.resolve_run(run)
+        position = resolve_position(store_obj, parent, position=at, step=step, world=world)
+        fork = notebook_fork(store_obj, parent, position, parallel=parallel)
+        options = {"llm": llm, "base_url": base_url, "cache": cache}
+        child = cls._create(store_obj, fork.start.scenario_name, fork.settings, options)
+        fork.begin(child.bus, {**fork.start.settings, "llm": llm})
+        if play_rest:
+            for command in fork.tail:
+                child.bus.handle(command)
+        return child
+
     def complete(self) -> None:
         """Mark the run completed (``troupe-es runs`` shows it so)."""
-        steps = sum(w.step for w in self.state.worlds.values())
-        self.bus.handle(CompleteRun(steps=steps))
+        self.bus.handle(complete(self.bus))
 
     def close(self) -> None:
         """Complete the run if still open and release the gateway (the store stays open if given)."""

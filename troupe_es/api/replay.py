@@ -3,6 +3,9 @@
 Replay rebuilds the run from its ``RunStarted`` (the whole scenario is recorded there) into an
 in-memory store, with the gateway in strict replay mode: every LLM answer comes from the log and
 the provider is never constructed. ``verify`` then compares content hashes event for event.
+A run driven from Python has no scenario: it is re-executed from the commands it recorded
+(:mod:`troupe_es.api.notebook_replay`). A fork of any run with a new scenario's script
+(``fork_plan(..., new_plan)``) is a scenario run, whatever its parent was.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 import difflib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from troupe_es.commands.fork import PROGRESS_TYPES, remaining_script
+from troupe_es.commands.notebook import is_notebook
 from troupe_es.commands.plan import RunPlan, plan_from_record
 from troupe_es.commands.scenario import ForkPoint, execute
 from troupe_es.bootstrap import make_bus, make_gateway
@@ -101,9 +106,10 @@ def run_started(store: EventStore, run_id: str) -> Recorded:
 
 def plan_of(started: RunStarted, run_id: str) -> RunPlan:
     """The plan a run executed, from its recorded scenario."""
-    if started.scenario.get("kind") == "notebook":
-        raise ConfigurationError(f"run {run_id} was driven from Python, not a scenario file: "
-                                 "only scenario runs can be replayed or forked")
+    if is_notebook(started.scenario):
+        raise ConfigurationError(f"run {run_id} was driven from Python and has no scenario script: replay and "
+                                 "fork re-execute its recorded commands; to go on with it, fork it at its last "
+                                 "position (troupe-es fork, Simulation.fork)")
     return plan_from_record(started.scenario)
 
 
@@ -124,16 +130,22 @@ def inheritor(store: EventStore, parent_run_id: str, position: int):  # noqa: AN
     return inherit
 
 
-def fork_plan(store: EventStore, parent_run_id: str, position: int,
-              new_plan: RunPlan | None = None) -> tuple[RunPlan, ForkPoint]:
-    """The plan of a fork at ``position``: the parent's remaining script, or ``new_plan``'s script."""
+def fork_start(store: EventStore, parent_run_id: str, position: int) -> Recorded:
+    """The parent's ``RunStarted``, once ``position`` is known to lie within the parent run."""
     last = max((s.last_position for s in store.run_summaries() if s.run_id == parent_run_id), default=0)
     first = run_started(store, parent_run_id)
     if position < first.position or position > last:
         raise SimulationError(f"--at {position} is outside run {parent_run_id} "
                               f"(positions {first.position}..{last})")
-    parent_plan = plan_of(first.event, parent_run_id)  # type: ignore[arg-type]
+    return first
+
+
+def fork_plan(store: EventStore, parent_run_id: str, position: int,
+              new_plan: RunPlan | None = None) -> tuple[RunPlan, ForkPoint]:
+    """The plan of a fork at ``position``: the parent's remaining script, or ``new_plan``'s script."""
+    first = fork_start(store, parent_run_id, position)
     if new_plan is None:
+        parent_plan = plan_of(first.event, parent_run_id)  # type: ignore[arg-type]
         progress = store.read(run_id=parent_run_id, types=PROGRESS_TYPES, until_position=position)
         plan = parent_plan.with_script(remaining_script(parent_plan.script, progress))
     else:
@@ -193,19 +205,45 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
 
     A resumed run is re-executed the way it happened: up to where it stopped, then resumed from
     the replayed log by the same code as ``troupe-es resume``."""
+    run_id = store.resolve_run(run)
+    started: RunStarted = run_started(store, run_id).event  # type: ignore[assignment]
+    if is_notebook(started.scenario):
+        from troupe_es.api.notebook_replay import notebook_replayer
+
+        settings, drive = notebook_replayer(store, run_id, started)
+        return reexecute(store, run_id, settings, drive, until=until, verify=verify, record_commands=True)
+    plan = plan_of(started, run_id)
+    settings = RuntimeSettings(model=plan.model, llm_parameters=plan.llm_parameters,
+                               parallel=int(started.settings.get("parallel", 1) or 1),
+                               max_actions=plan.max_actions, interventions=plan.interventions)
+    fork = None
+    if started.parent_run_id is not None and started.fork_position is not None:
+        fork = ForkPoint(started.parent_run_id, started.fork_position)
+
+    def drive(bus: MessageBus) -> None:
+        execute(bus, plan, fork=fork, inherit=inheritance(store, started), settings=dict(started.settings))
+
+    return reexecute(store, run_id, settings, drive, until=until, verify=verify)
+
+
+def inheritance(store: EventStore, started: RunStarted):  # noqa: ANN201
+    """For a fork's ``RunStarted``, the function copying its parent's state (None otherwise)."""
+    if started.parent_run_id is None or started.fork_position is None:
+        return None
+    return inheritor(store, started.parent_run_id, started.fork_position)
+
+
+def reexecute(store: EventStore, run_id: str, settings: RuntimeSettings, drive: Callable[[MessageBus], Any], *,
+              until: int | None = None, verify: bool = False, record_commands: bool = False) -> ReplayReport:
+    """Run ``drive(bus)`` on a scratch store with the strict replay gateway for ``run_id``, stop
+    once it has re-produced the run's events (up to ``until``) and, with ``verify``, compare.
+    Each later execution of a resumed run is re-executed by the code of ``troupe-es resume``."""
     from troupe_es.api.resume import resume_on, stopped_run
 
-    run_id = store.resolve_run(run)
-    started_rec = run_started(store, run_id)
-    started: RunStarted = started_rec.event  # type: ignore[assignment]
-    plan = plan_of(started, run_id)
     original = [r for r in store.iter_rows(run_id=run_id) if until is None or r.position <= until]
     limit = len(original)
     scratch = InMemoryEventStore()
     gateway = make_gateway(store, replay_of=run_id, max_concurrency=8)
-    settings = RuntimeSettings(model=plan.model, llm_parameters=plan.llm_parameters,
-                               parallel=int(started.settings.get("parallel", 1) or 1),
-                               max_actions=plan.max_actions, interventions=plan.interventions)
     produced = 0
     llm_calls = 0
     halt_at = limit
@@ -217,11 +255,6 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
         if produced >= halt_at:
             raise _Stop
 
-    fork = None
-    inherit = None
-    if started.parent_run_id is not None and started.fork_position is not None:
-        fork = ForkPoint(started.parent_run_id, started.fork_position)
-        inherit = inheritor(store, started.parent_run_id, started.fork_position)
     divergence = None
     crash = None
     t0 = time.perf_counter()
@@ -237,8 +270,8 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
                 try:
                     if number == 0:
                         bus = make_bus(scratch, run_id, gateway=gateway, settings=settings, observers=[watch],
-                                       snapshot_every=None)
-                        execute(bus, plan, fork=fork, inherit=inherit, settings=dict(started.settings))
+                                       snapshot_every=None, record_commands=record_commands)
+                        drive(bus)
                     else:
                         resume_on(scratch, stopped_run(scratch, run_id), gateway=gateway, settings=settings,
                                   observers=[watch], snapshot_every=None)
@@ -260,7 +293,8 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
         gateway.close()
     seconds = time.perf_counter() - t0
     replayed = list(scratch.iter_rows(run_id=run_id))[:limit]
-    startup = started.settings.get("startup_seconds")
+    recorded_settings = json.loads(original[0].payload).get("settings") or {} if original else {}
+    startup = recorded_settings.get("startup_seconds")
     report = ReplayReport(run_id, len(replayed), llm_calls, seconds, _original_seconds(store, run_id),
                           verified=verify, divergence=divergence,
                           original_startup_seconds=float(startup) if startup is not None else None)

@@ -38,6 +38,9 @@ def summarize(rec: Recorded, width: int = 100) -> str:
         return clip(f"{e.model}{who} ({e.purpose}) key {e.request_key[:12]}", width)
     if kind == "RunStarted":
         return clip(f"{e.scenario_name} seed={e.seed} v{e.package_version}", width)
+    if kind == "CommandIssued":
+        args = ", ".join(f"{k}={v!r}" for k, v in e.arguments.items() if v not in (None, "", [], {}))
+        return clip(f"{e.command}({args})", width)
     payload = e.payload()
     parts = [f"{k}={v}" for k, v in payload.items() if v not in (None, "", [], {})]
     return clip(" ".join(parts), width)

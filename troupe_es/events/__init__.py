@@ -23,6 +23,7 @@ from troupe_es.events.envelope import NewEvent, Recorded
 from troupe_es.events.llm import LLMAttempt, LLMCallCompleted, LLMCallFailed, LLMCallRequested
 from troupe_es.events.run import (
     BudgetExceeded,
+    CommandIssued,
     RunCompleted,
     RunFailed,
     RunInterrupted,
@@ -65,7 +66,7 @@ def __getattr__(name: str):  # noqa: ANN202 - the adapter is built on first use,
 __all__ = [
     "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
     "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
-    "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "EVENT_ADAPTER", "Event",
+    "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "CommandIssued", "EVENT_ADAPTER", "Event",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed", "RunStarted", "StepCompleted",
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",

@@ -29,6 +29,21 @@ class RunStarted(Event):
         default_factory=dict, description="Execution settings (LLM mode, parallelism, store): volatile.")
 
 
+class CommandIssued(Event):
+    """A command was issued to a run driven from Python (the notebook facade), recorded in the
+    ``run`` stream in the same batch as the command's first events. Replay and fork rebuild the
+    command from it and dispatch it again; scenario runs do not record it (their script is in
+    ``RunStarted``)."""
+
+    type: Literal["CommandIssued"] = "CommandIssued"
+    command: str = Field(description="The command's class name, e.g. Broadcast or AdvanceStep.")
+    arguments: dict[str, Any] = Field(default_factory=dict,
+                                      description="The validated command as model_dump(mode='json').")
+    measurements: dict[str, Any] = volatile(
+        default_factory=dict, description="The command's volatile fields (wall-clock time, cache counters, "
+                                          "execution settings): volatile.")
+
+
 class RunCompleted(Event):
     """The run ended normally."""
 
