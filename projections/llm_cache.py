@@ -6,7 +6,9 @@ checkpoint in one transaction; a dict for the in-memory store). The index catche
 log when the cache is opened; completions made through this cache afterwards are ``put`` into
 the LRU directly, so a miss costs one indexed lookup (plus a catch-up from the log once entries
 have been evicted from the LRU since the last one).
-Delivering an event twice changes nothing: the first completion of a key wins.
+Delivering an event twice changes nothing: the first completion of a key wins, unless it fails
+its integrity check when read (its row was changed behind the store's back): then it is a miss,
+reported to the gateway, and forgotten, so the next completion of the key takes its place.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ import threading
 from collections import OrderedDict
 
 from troupe_es.events import LLMCallCompleted
-from troupe_es.llm.cache import CacheStats
+from troupe_es.llm.cache import CacheStats, RejectedEntry, trusted_completion
 from troupe_es.store.base import EventStore
-from troupe_es.store.rows import decode_row
 
 NAME = "llm_cache"
 
@@ -35,6 +36,9 @@ class _DictIndex:
 
     def find(self, key: str) -> int | None:
         return self.keys.get(key)
+
+    def forget(self, key: str) -> None:
+        self.keys.pop(key, None)
 
     def reset(self) -> None:
         self.keys.clear()
@@ -84,6 +88,10 @@ class _SqlIndex:
             value = conn.execute(self._find, {"key": key}).scalar()
         return int(value) if value is not None else None
 
+    def forget(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self.table.delete().where(self.table.c.request_key == key))
+
     def reset(self) -> None:
         with self.engine.begin() as conn:
             conn.execute(self.table.delete())
@@ -128,7 +136,7 @@ class LLMCacheProjection:
             self._lru.clear()
             return self.catch_up()
 
-    def get(self, key: str) -> LLMCallCompleted | None:
+    def get(self, key: str) -> LLMCallCompleted | RejectedEntry | None:
         with self._lock:
             hit = self._lru.get(key)
             if hit is not None:
@@ -142,9 +150,11 @@ class LLMCacheProjection:
             if position is None:
                 self.stats.misses += 1
                 return None
-            row = next(self.store.iter_rows(from_position=position, until_position=position))
-            completion = decode_row(row).event
-            assert isinstance(completion, LLMCallCompleted)
+            completion = trusted_completion(self.store, key, position)
+            if isinstance(completion, RejectedEntry):  # changed behind the store's back: a miss
+                self._index.forget(key)
+                self.stats.misses += 1
+                return completion
             self._remember(key, completion)
             self.stats.hits += 1
             return completion

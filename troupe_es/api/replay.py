@@ -25,6 +25,7 @@ from troupe_es.store import EventStore, InMemoryEventStore
 from troupe_es.store.rows import StoredRow, new_event_id
 
 _NOT_INHERITED = {"RunStarted", "RunCompleted", "RunFailed"}
+_NOT_REPLAYED = {"CacheEntryRejected"}  # recorded by cache lookups, which a replay never makes
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,8 @@ def replay_run(store: EventStore, run: str, *, until: int | None = None, verify:
     started_rec = run_started(store, run_id)
     started: RunStarted = started_rec.event  # type: ignore[assignment]
     plan = plan_of(started, run_id)
-    original = [r for r in store.iter_rows(run_id=run_id) if until is None or r.position <= until]
+    original = [r for r in store.iter_rows(run_id=run_id)
+                if (until is None or r.position <= until) and r.type not in _NOT_REPLAYED]
     limit = len(original)
     scratch = InMemoryEventStore()
     gateway = make_gateway(store, replay_of=run_id, max_concurrency=8)

@@ -20,7 +20,13 @@ from troupe_es.events.base import Event, UtcDatetime, event_class, event_classes
 from troupe_es.events.canonical import canonical_json, content_hash, iso_utc, sha256_hex
 from troupe_es.events.codec import decode_event
 from troupe_es.events.envelope import NewEvent, Recorded
-from troupe_es.events.llm import LLMAttempt, LLMCallCompleted, LLMCallFailed, LLMCallRequested
+from troupe_es.events.llm import (
+    CacheEntryRejected,
+    LLMAttempt,
+    LLMCallCompleted,
+    LLMCallFailed,
+    LLMCallRequested,
+)
 from troupe_es.events.run import (
     BudgetExceeded,
     RunCompleted,
@@ -56,7 +62,8 @@ EVENT_ADAPTER: TypeAdapter = TypeAdapter(AnyEvent)
 __all__ = [
     "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
     "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
-    "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "EVENT_ADAPTER", "Event",
+    "ActionTaken", "AnyEvent", "BudgetExceeded", "CacheEntryRejected", "CognitiveStateChanged", "EVENT_ADAPTER",
+    "Event",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunStarted", "StepCompleted",
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",

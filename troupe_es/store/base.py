@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from troupe_es.errors import RunNotFoundError
 from troupe_es.events.envelope import NewEvent, Recorded
+from troupe_es.store.heads import RunHead, StoreHead
 from troupe_es.store.rows import StoredRow, decode_row, decode_rows
 
 Clock = Callable[[], datetime]
@@ -101,6 +102,17 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def rows_by_event_ids(self, event_ids: Sequence[str]) -> list[StoredRow]:
         """The stored rows carrying any of these event ids, in position order."""
+
+    @abc.abstractmethod
+    def run_heads(self, run_id: str | None = None) -> list[RunHead]:
+        """The head of every run (or of ``run_id``), oldest last position first: where each run's
+        chain ended at its last append, written in the same transaction as that append. Runs
+        written before heads existed have none."""
+
+    @abc.abstractmethod
+    def store_head(self) -> StoreHead | None:
+        """What the run heads add up to, written with every append (None before the first append
+        that wrote heads)."""
 
     def resolve_run(self, run_id_or_prefix: str) -> str:
         """The full id of the one run whose id is, or starts with, the given text;
