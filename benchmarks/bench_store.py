@@ -6,7 +6,9 @@ Measures, in one run on one machine: a raw ``sqlite3.executemany`` baseline (the
 the same schema, batches of 1,000), SQLite one event per commit, SQLite batches of 1,000,
 PostgreSQL batches of 100, four concurrent PostgreSQL writer processes, and a sequential typed
 read + decode of a large SQLite log with the reader's peak RSS (``VmHWM`` of a fresh process;
-``ru_maxrss`` would include the benchmark process it was forked from).
+``ru_maxrss`` would include the benchmark process it was forked from). Signed appends
+(``TROUPE_ES_SIGNING_KEY`` set: HMAC chain links and heads) are compared with unsigned ones on
+SQLite (batches of 1,000) and PostgreSQL (batches of 100), alternating the two, best of three.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import print_rows  # noqa: E402
 from troupe_es.events import ActionTaken, NewEvent  # noqa: E402
 from troupe_es.store import open_store  # noqa: E402
+from troupe_es.store.heads import KEY_ENV  # noqa: E402
 from troupe_es.store.rows import encode_batch  # noqa: E402
 from troupe_es.store.statements import insert_sql, row_params  # noqa: E402
 
@@ -80,6 +85,33 @@ def bench_append(url: str, total: int, batch_size: int, run: str = "bench") -> f
             store.append(run, batch)
             elapsed += time.perf_counter() - t
         return total / elapsed
+
+
+@contextmanager
+def signing_key(value: str | None) -> Iterator[None]:
+    """``TROUPE_ES_SIGNING_KEY`` set to ``value`` (unset for None) inside the block."""
+    saved = os.environ.pop(KEY_ENV, None)
+    if value is not None:
+        os.environ[KEY_ENV] = value
+    try:
+        yield
+    finally:
+        os.environ.pop(KEY_ENV, None)
+        if saved is not None:
+            os.environ[KEY_ENV] = saved
+
+
+def bench_signed(url_of: Callable[[str], str], total: int, batch_size: int, rounds: int = 3) -> tuple[float, float]:
+    """Best unsigned and best signed append throughput over ``rounds`` alternating runs, into an
+    unsigned and a signed store (a store is signed from its first event or not at all)."""
+    plain_url, signed_url = url_of("unsigned"), url_of("signed")
+    plain = signed = 0.0
+    for r in range(rounds):
+        with signing_key(None):
+            plain = max(plain, bench_append(plain_url, total, batch_size, run=f"unsigned-{r}"))
+        with signing_key("benchmark-signing-key"):
+            signed = max(signed, bench_append(signed_url, total, batch_size, run=f"signed-{r}"))
+    return plain, signed
 
 
 def _pg_writer(url: str, run: str, total: int, batch: int, ready: mp.Queue, go, out: mp.Queue) -> None:  # noqa: ANN001
@@ -172,18 +204,34 @@ def main() -> None:
         batched = bench_append(fresh_sqlite(tmp, "batched"), n_batch, 1000)
         rows.append(("SQLite, batches of 1,000", f"{batched:,.0f} events/s",
                      f"target >= 100,000 and >= 0.5x raw (x{batched / raw:.2f})"))
+        plain, signed = bench_signed(lambda name: fresh_sqlite(tmp, name), n_batch // 2, 1000)
+        rows.append(("SQLite, batches of 1,000, unsigned (best of 3)", f"{plain:,.0f} events/s", ""))
+        rows.append(("SQLite, batches of 1,000, signed (best of 3)", f"{signed:,.0f} events/s",
+                     f"target >= 0.9x unsigned (x{signed / plain:.2f})"))
+        schemas: list[str] = []
         try:
             url, schema = pg_schema_url(args.pg)
+            schemas.append(schema)
         except Exception as exc:  # noqa: BLE001 - report and go on without PostgreSQL
             rows.append(("PostgreSQL", "skipped", f"unreachable: {str(exc).splitlines()[0]}"))
         else:
+            def pg_url(_name: str) -> str:
+                fresh, name = pg_schema_url(args.pg)
+                schemas.append(name)
+                return fresh
+
             try:
                 pg = bench_append(url, n_batch // 5, 100)
                 rows.append(("PostgreSQL, batches of 100", f"{pg:,.0f} events/s", "target >= 20,000"))
                 conc = bench_pg_concurrent(url, 4, n_batch // 20, 100)
                 rows.append(("PostgreSQL, 4 concurrent writers (batches of 100)", f"{conc:,.0f} events/s", ""))
+                plain, signed = bench_signed(pg_url, n_batch // 10, 100)
+                rows.append(("PostgreSQL, batches of 100, unsigned (best of 3)", f"{plain:,.0f} events/s", ""))
+                rows.append(("PostgreSQL, batches of 100, signed (best of 3)", f"{signed:,.0f} events/s",
+                             f"target >= 0.9x unsigned (x{signed / plain:.2f})"))
             finally:
-                drop_schema(args.pg, schema)
+                for name in schemas:
+                    drop_schema(args.pg, name)
         big = fresh_sqlite(tmp, "big")
         t = time.perf_counter()
         bench_append(big, n_read, 5000)

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tests.tamper import tamper
 from troupe_es.errors import ConcurrencyError, RunSealedError, SigningKeyError
 from troupe_es.events import ActionTaken, NewEvent, RunCompleted, RunStarted
 from troupe_es.events.canonical import ChainKey, chain_hash
@@ -145,13 +146,4 @@ def _remove_rows(store, positions: list[int]) -> None:
         rows = store._raw_rows()
         rows[:] = [r for r in rows if r.position not in positions]
         return
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(store.engine.url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("DROP TRIGGER IF EXISTS troupe_events_no_change ON troupe_events"))
-        else:
-            conn.execute(text("DROP TRIGGER IF EXISTS troupe_events_no_delete"))
-        conn.execute(text(f"DELETE FROM troupe_events WHERE position IN ({', '.join(map(str, positions))})"))
-    engine.dispose()
+    tamper(store.engine.url, f"DELETE FROM troupe_events WHERE position IN ({', '.join(map(str, positions))})")

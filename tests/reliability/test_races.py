@@ -83,3 +83,7 @@ def test_postgres_tailing_reader_sees_every_event_once_in_order(pg_url):
     written = sorted(pos for kind, _, positions in results if kind == "writer" for pos in positions)
     assert written == list(range(1, writers * per_writer + 1))
     assert seen == written, "the tailing reader skipped, repeated or reordered an event"
+    with open_store(pg_url) as store:  # four processes, one head per run and one store head: all agree
+        report = verify(store)
+        assert report.ok and report.events == writers * per_writer
+        assert sorted(h.events for h in store.run_heads()) == [per_writer] * writers

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.cli.helpers import troupe
+from tests.tamper import tamper
 from troupe_es.errors import CorruptEventError, HeadMismatchError
 from troupe_es.events import ActionTaken, NewEvent, RunCompleted, RunStarted
 from troupe_es.events.canonical import content_hash_from_json
@@ -98,23 +99,6 @@ def test_retrying_an_acknowledged_batch_after_a_restart_writes_nothing_new(sql_u
 KEY = "tamper-test-key"
 
 
-def _tamper(url: str, *statements: str | tuple[str, dict]) -> None:
-    """Run SQL (text, or text and parameters) behind the store's back, the append-only triggers
-    dropped first (as an attacker with write access to the database would)."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("DROP TRIGGER IF EXISTS troupe_events_no_change ON troupe_events"))
-            conn.execute(text("DROP TRIGGER IF EXISTS troupe_events_no_truncate ON troupe_events"))
-        else:
-            conn.execute(text("DROP TRIGGER IF EXISTS troupe_events_no_update"))
-            conn.execute(text("DROP TRIGGER IF EXISTS troupe_events_no_delete"))
-        for statement in statements:
-            sql, params = (statement, {}) if isinstance(statement, str) else statement
-            conn.execute(text(sql), params)
-    engine.dispose()
-
-
 def _two_runs(url: str) -> None:
     """r1: positions 1-8, ending with RunCompleted; r2: positions 9-12, still open."""
     with open_store(url) as store:
@@ -140,13 +124,13 @@ def two_runs(sql_url):
 
 
 def test_a_deleted_middle_row_is_named(two_runs):
-    _tamper(two_runs, "DELETE FROM troupe_events WHERE position = 4")
+    tamper(two_runs, "DELETE FROM troupe_events WHERE position = 4")
     err = _failed(two_runs)
     assert "position 5 (run r1, ActionTaken)" in err and "chain hash does not match" in err
 
 
 def test_two_reordered_rows_are_named(two_runs):
-    _tamper(two_runs, "UPDATE troupe_events SET position = -3 WHERE position = 3",
+    tamper(two_runs, "UPDATE troupe_events SET position = -3 WHERE position = 3",
             "UPDATE troupe_events SET position = 3 WHERE position = 4",
             "UPDATE troupe_events SET position = 4 WHERE position = -3")
     assert "position 3 (run r1, ActionTaken)" in _failed(two_runs)
@@ -155,15 +139,15 @@ def test_two_reordered_rows_are_named(two_runs):
 @pytest.mark.parametrize("change", ["recorded_at = '2030-01-01T00:00:00+00:00'", "event_id = 'forged-id'",
                                     "causation_id = 'r1-0'", "stream_version = stream_version + 100"])
 def test_an_edited_envelope_field_is_named(two_runs, change):
-    _tamper(two_runs, f"UPDATE troupe_events SET {change} WHERE position = 5")
+    tamper(two_runs, f"UPDATE troupe_events SET {change} WHERE position = 5")
     assert "position 5 (run r1, ActionTaken)" in _failed(two_runs)
 
 
 def test_a_truncated_tail_with_run_completed_is_named(two_runs):
-    _tamper(two_runs, "DELETE FROM troupe_events WHERE run_id = 'r1' AND position >= 6")
+    tamper(two_runs, "DELETE FROM troupe_events WHERE run_id = 'r1' AND position >= 6")
     err = _failed(two_runs)
     assert "run r1: the log has 5 events up to position 5 but its head records 8 up to position 8" in err
-    _tamper(two_runs, "DELETE FROM troupe_events WHERE run_id = 'r2' AND position >= 11")  # the log's end
+    tamper(two_runs, "DELETE FROM troupe_events WHERE run_id = 'r2' AND position >= 11")  # the log's end
     err = _failed(two_runs, "r2")
     assert "run r2: the log has 2 events up to position 10" in err and "removed from its end" in err
 
@@ -171,11 +155,11 @@ def test_a_truncated_tail_with_run_completed_is_named(two_runs):
 def test_a_deleted_run_is_named_and_without_its_head_the_store_head_sees_it(two_runs, tmp_path):
     kept = tmp_path / "heads.json"
     assert troupe("verify", "--export-heads", str(kept), store=two_runs).code == 0
-    _tamper(two_runs, "DELETE FROM troupe_events WHERE run_id = 'r2'")
+    tamper(two_runs, "DELETE FROM troupe_events WHERE run_id = 'r2'")
     assert "run r2 has no events but its head records 4 up to position 12 (the run was deleted)" in \
         _failed(two_runs)
     assert "the run was deleted" in _failed(two_runs, "r2")  # found by its head
-    _tamper(two_runs, "DELETE FROM troupe_run_heads WHERE run_id = 'r2'")
+    tamper(two_runs, "DELETE FROM troupe_run_heads WHERE run_id = 'r2'")
     err = _failed(two_runs)
     assert "the store head records 2 run(s) with 12 events but 1 run head(s) with 8 events" in err
     assert "the log ends at position 8 but the store head records 12 events" in err
@@ -185,7 +169,7 @@ def test_a_deleted_run_is_named_and_without_its_head_the_store_head_sees_it(two_
 
 def test_an_emptied_events_table_is_not_ok(two_runs):
     emptied = "TRUNCATE troupe_events" if two_runs.startswith("postgresql") else "DELETE FROM troupe_events"
-    _tamper(two_runs, emptied)
+    tamper(two_runs, emptied)
     res = troupe("verify", "--json", store=two_runs)
     report = json.loads(res.out)
     assert res.code == 3 and report["ok"] is False and report["events"] == 0
@@ -235,7 +219,7 @@ def _reforge(url: str, run_id: str, position: int, old: str, new: str, *, heads:
                        f"WHERE run_id = '{run_id}'",
                        f"UPDATE troupe_store_head SET digest = '{store_head.digest}', mode = 'plain', "
                        f"mac = '{store_head.mac}'"]
-    _tamper(url, *statements)
+    tamper(url, *statements)
 
 
 def test_a_payload_rewritten_with_an_unkeyed_chain_passes_plain_but_not_keyed(sql_url, tmp_path, monkeypatch):
