@@ -66,11 +66,11 @@ def compare(heads: dict[str, dict[str, Any]], details: Iterable[RunCheck]) -> li
     problems = []
     for run_id, head in heads.items():
         now = found.get(run_id)
-        where = f"{head['events']} events up to position {head['last_position']}"
+        where = f"{_events(head['events'])} up to position {head['last_position']}"
         if now is None:
             problems.append(Problem(f"run {run_id} is missing (exported with {where})", run_id))
         elif now.events < head["events"]:
-            problems.append(Problem(f"run {run_id} is shorter than exported: {now.events} events up to "
+            problems.append(Problem(f"run {run_id} is shorter than exported: {_events(now.events)} up to "
                                     f"position {now.last_position}, exported with {where}", run_id))
         elif now.mark != (head["last_chain"], head["events"]):
             problems.append(Problem(f"run {run_id} differs from the exported heads: its chain does not pass "
@@ -78,5 +78,9 @@ def compare(heads: dict[str, dict[str, Any]], details: Iterable[RunCheck]) -> li
                                     run_id, head["last_position"]))
         elif head["sealed"] and now.events > head["events"]:
             problems.append(Problem(f"run {run_id} was sealed when exported ({where}) but now has "
-                                    f"{now.events} events", run_id))
+                                    f"{_events(now.events)}", run_id))
     return problems
+
+
+def _events(n: int) -> str:
+    return f"{n} event" if n == 1 else f"{n} events"

@@ -96,8 +96,10 @@ class _Run:
     events: int = 0
     last_position: int | None = None
     completed: bool = False
+    late: bool = False
     failed: bool = False
     unchecked: bool = False
+    at_head: tuple[str, int, bool] | None = None
     mark: tuple[str, int] | None = None
 
 
@@ -111,9 +113,9 @@ def verify(store: EventStore, run_id: str | None = None, *,
     :mod:`troupe_es.exported_heads` compares with heads kept elsewhere.
     """
     key = signing_key()
-    all_heads = store.run_heads()
+    all_heads, store_head = store.heads()  # read first: appends made during the walk are not a problem
     heads = {h.run_id: h for h in all_heads if run_id is None or h.run_id == run_id}
-    store_head = store.store_head()
+    read_up_to = store_head.last_position if store_head is not None else None
     signed = store_head is not None and store_head.mode == "hmac"
     runs: dict[str, _Run] = {}
     problems: list[Problem] = []
@@ -128,8 +130,10 @@ def verify(store: EventStore, run_id: str | None = None, *,
             run = runs.get(row.run_id)
             if run is None:
                 head = heads.get(row.run_id)
-                mode = "hmac" if signed and key is not None else head.mode if head else "plain"
+                mode = "hmac" if signed else head.mode if head else "plain"  # a signed store is signed throughout
                 run = runs[row.run_id] = _Run(row.run_id, head, mode)
+                if head is None and read_up_to is not None and row.position > read_up_to:
+                    run.late = True  # started after the heads were read: its head is newer
             _check_row(run, row, key, problems, (marks or {}).get(row.run_id))
     except CorruptEventError as exc:  # an unreadable row (e.g. a damaged compressed payload)
         problems.append(Problem(str(exc), None, exc.position, exc.type))
@@ -167,6 +171,8 @@ def _check_row(run: _Run, row: StoredRow, key: bytes | None, problems: list[Prob
         problems.append(Problem(problem, row.run_id, row.position, row.type))
         return
     run.chain = row.chain_hash
+    if run.head is not None and row.position == run.head.last_position:
+        run.at_head = (row.chain_hash, run.events, run.completed)
     if mark == row.position:
         run.mark = (row.chain_hash, run.events)
 
@@ -180,7 +186,7 @@ def _check_head(run: _Run, key: bytes | None, problems: list[Problem]) -> None:
         problems.append(Problem(f"run {run.run_id}: {message}", run.run_id, head.last_position if head else None))
 
     if head is None:
-        if run.mode == "hmac":
+        if run.mode == "hmac" and not run.late:
             fail("its events are signed but it has no head (the head was removed behind the store's back)")
         return
     if head.mode != run.mode:
@@ -193,16 +199,21 @@ def _check_head(run: _Run, key: bytes | None, problems: list[Problem]) -> None:
         fail("its head was changed behind the store's back (its MAC does not match"
              + (f", or {KEY_ENV} is not the key it was signed with)" if head.mode == "hmac" else ")"))
         return
-    if (run.events, run.last_position, run.chain) != (head.events, head.last_position, head.last_chain):
-        if run.events < head.events:
-            fail(f"the log has {run.events} events up to position {run.last_position} but its head records "
-                 f"{head.events} up to position {head.last_position} (events were removed from its end)")
+    # Compared where the head says the run ended: events appended after the heads were read
+    # (by a writer running while this verification does) are checked by the walk, not here.
+    if run.at_head is None or run.at_head[:2] != (head.last_chain, head.events):
+        where = f"its head records {head.events} up to position {head.last_position}"
+        if run.at_head is None and (run.last_position or 0) < head.last_position:
+            fail(f"the log has {run.events} events up to position {run.last_position} but {where} "
+                 "(events were removed from its end)")
         else:
-            fail(f"the log has {run.events} events up to position {run.last_position} but its head records "
-                 f"{head.events} up to position {head.last_position} with another last chain hash")
-    elif head.sealed != run.completed:
+            fail(f"the log has {run.events} events up to position {run.last_position} but {where} "
+                 "with another chain")
+    elif head.sealed != run.at_head[2]:
         fail("its head is sealed but the log has no RunCompleted" if head.sealed
              else "the log has a RunCompleted but its head is not sealed")
+    elif head.sealed and run.events > head.events:
+        fail(f"events follow its RunCompleted at position {head.last_position}")
 
 
 def _check_store_head(store_head: StoreHead | None, heads: list[RunHead], top: int | None, key: bytes | None,
@@ -224,7 +235,7 @@ def _check_store_head(store_head: StoreHead | None, heads: list[RunHead], top: i
         problems.append(Problem(f"the store head records {store_head.runs} run(s) with {store_head.events} events "
                                 f"but {counted[0]} run head(s) with {counted[1]} events were found "
                                 "(a run or its head was removed or replaced)"))
-    if top is not None and top != store_head.last_position:
+    if top is not None and top < store_head.last_position:  # later positions: appended since
         where = "the log is empty" if top == 0 else f"the log ends at position {top}"
         problems.append(Problem(f"{where} but the store head records {store_head.events} events in "
                                 f"{store_head.runs} run(s) up to position {store_head.last_position} "
@@ -237,7 +248,7 @@ def _report(runs: dict[str, _Run], problems: list[Problem], store_mode: str | No
     for run in runs.values():
         status = "failed" if run.failed else "unchecked" if run.unchecked else "ok"
         problem = next((p.message for p in problems if p.run_id == run.run_id), None)
-        details.append(RunCheck(run.run_id, run.mode, run.head is not None, run.events, run.last_position,
+        details.append(RunCheck(run.run_id, run.mode, run.head is not None or run.late, run.events, run.last_position,
                                 run.chain or None, run.completed, status, problem, run.mark))
     unchecked = sum(d.status == "unchecked" for d in details)
     note = None

@@ -51,7 +51,7 @@ def test_exported_heads_accept_growth_and_name_missing_shorter_and_different_run
         in res.err
     assert "run b differs from the exported heads: its chain does not pass through the exported last chain " \
         "hash at position 6" in res.err
-    assert "run c is missing (exported with 1 events up to position 7)" in res.err
+    assert "run c is missing (exported with 1 event up to position 7)" in res.err
     only_a = troupe("verify", "a", "--against", str(kept), "--json", store=sqlite_url)
     report = json.loads(only_a.out)
     assert only_a.code == 3 and [p["run_id"] for p in report["problems"]] == ["a"]
@@ -71,7 +71,8 @@ def test_a_sealed_run_that_grew_since_the_export_is_named(sqlite_url, tmp_path):
         document["runs"][0]["last_chain"] = next(store.iter_rows()).chain_hash
     kept.write_text(json.dumps(document))
     res = troupe("verify", "--against", str(kept), store=sqlite_url)
-    assert res.code == 3 and "run done was sealed when exported (1 events up to position 1) but now has 2" in res.err
+    assert res.code == 3
+    assert "run done was sealed when exported (1 event up to position 1) but now has 2 events" in res.err
 
 
 def test_heads_are_not_exported_from_a_log_that_fails(sqlite_url, tmp_path):
@@ -127,3 +128,12 @@ def test_a_fresh_store_is_ok_but_not_with_a_key_that_says_it_should_be_signed(sq
     assert res.code == 0 and "ok: 0 events in 0 run(s) verified (no store head)" in res.out
     res = troupe("verify", store=sqlite_url, env={KEY_ENV: SECRET})
     assert res.code == 3 and "is set but the store is not signed (its store head is missing)" in res.err
+
+
+def test_against_a_file_without_the_run_asked_for_is_one_line(sqlite_url, tmp_path):
+    _append(sqlite_url, "a", "a1")
+    kept = tmp_path / "heads.json"
+    assert troupe("verify", "--export-heads", str(kept), store=sqlite_url).code == 0
+    _append(sqlite_url, "b", "b1")
+    res = troupe("verify", "b", "--against", str(kept), store=sqlite_url)
+    assert res.code == 1 and f"{kept} holds no head of run b" in res.err and len(res.err.strip().splitlines()) == 1

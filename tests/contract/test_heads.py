@@ -33,7 +33,8 @@ def test_every_append_writes_the_run_head_and_the_store_head(store):
     heads = {h.run_id: h for h in store.run_heads()}
     assert [h.run_id for h in store.run_heads()] == ["r2", "r1"]  # oldest last position first
     r1, r2 = heads["r1"], heads["r2"]
-    assert (r1.last_position, r1.last_chain, r1.events, r1.mode, r1.sealed) == (6, last[-1].chain_hash, 4, "plain", False)
+    assert (r1.last_position, r1.last_chain, r1.events, r1.mode, r1.sealed) == \
+        (6, last[-1].chain_hash, 4, "plain", False)
     assert (r2.last_position, r2.events) == (5, 2) and r1.last_chain != first[-1].chain_hash
     assert r1.authentic(None) and r2.authentic(None)
     assert r1.mac == hashlib.sha256(r1.text().encode()).hexdigest()

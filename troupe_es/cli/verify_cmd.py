@@ -36,6 +36,7 @@ def verify(cli: CliContext, run: str | None, as_json: bool, export_path: Path | 
     with TROUPE_ES_SIGNING_KEY cannot be checked because the key is not set.
     """
     from troupe_es import exported_heads
+    from troupe_es.errors import ConfigurationError
     from troupe_es.verification import verify as verify_store
 
     store = cli.store
@@ -43,6 +44,8 @@ def verify(cli: CliContext, run: str | None, as_json: bool, export_path: Path | 
     kept = exported_heads.read_heads(against_path) if against_path else None
     if kept is not None and run_id is not None:
         kept = {k: v for k, v in kept.items() if k == run_id}
+        if not kept:
+            raise ConfigurationError(f"{against_path} holds no head of run {run_id}")
     report = verify_store(store, run_id, marks=exported_heads.marks(kept) if kept else None)
     if kept:
         report = report.with_problems(exported_heads.compare(kept, report.details))

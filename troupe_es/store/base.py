@@ -1,7 +1,8 @@
 """The :class:`EventStore` interface every backend implements, and what they share.
 
-Backends implement the storage primitives (appending rows atomically, iterating rows, versions,
-snapshots, checkpoints); typed reads, run-id resolution and idempotency are shared here. One
+Backends implement the storage primitives (appending rows atomically with the run and store
+heads, iterating rows, versions, heads, snapshots, checkpoints); typed reads, run-id resolution
+and idempotency are shared here, the heads' rules in :mod:`troupe_es.store.heads`. One
 contract test suite (``tests/contract``) proves every backend behaves the same.
 """
 
@@ -63,6 +64,12 @@ class EventStore(abc.ABC):
         stream must not exist yet); a mismatch raises :class:`ConcurrencyError`. An int applies
         to a single-stream batch, a mapping names streams; ``None`` skips the check. A batch whose
         event ids were all written before returns the stored records and writes nothing.
+
+        The run's head and the store head (:mod:`troupe_es.store.heads`) are written in the same
+        transaction. A run whose ``RunCompleted`` is recorded is sealed (:class:`RunSealedError`);
+        with ``TROUPE_ES_SIGNING_KEY`` set, chain links and heads are HMACs, and a signed store
+        takes appends only with its key (:class:`SigningKeyError`); a log that no longer matches
+        its heads takes none (:class:`HeadMismatchError`).
         """
 
     # ---- reading -------------------------------------------------------------------------
@@ -113,6 +120,11 @@ class EventStore(abc.ABC):
     def store_head(self) -> StoreHead | None:
         """What the run heads add up to, written with every append (None before the first append
         that wrote heads)."""
+
+    @abc.abstractmethod
+    def heads(self) -> tuple[list[RunHead], StoreHead | None]:
+        """Every run head and the store head, read together: one consistent state even while
+        appenders are writing (what ``verify`` compares the log with)."""
 
     def resolve_run(self, run_id_or_prefix: str) -> str:
         """The full id of the one run whose id is, or starts with, the given text;

@@ -135,6 +135,10 @@ class InMemoryEventStore(EventStore):
         with self._lock:
             return self._store_head
 
+    def heads(self) -> tuple[list[RunHead], StoreHead | None]:
+        with self._lock:
+            return self.run_heads(), self._store_head
+
     def save_snapshot(self, snapshot: Snapshot) -> None:
         with self._lock:
             self._snapshots.setdefault((snapshot.run_id, snapshot.name), {})[snapshot.position] = \

@@ -3,7 +3,8 @@
 Appenders are serialized until commit (``BEGIN IMMEDIATE`` on SQLite, an ``EXCLUSIVE`` table lock
 on PostgreSQL, which still lets readers in), so positions are assigned gap-free and become visible
 in order: a reader tailing by position never skips an event. The table rejects UPDATE and DELETE
-through triggers; snapshots and checkpoints live in tables of their own.
+through triggers; run heads, the store head, snapshots and checkpoints live in tables of their
+own (the heads are written in each append's transaction, in the same round trip on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -106,12 +107,16 @@ class SqlEventStore(EventStore):
         return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
     @contextmanager
-    def _tx(self, *, write: bool, lock_events: bool = True) -> Iterator[Connection]:
-        """A transaction; ``write`` ones are serialized against every other appender."""
+    def _tx(self, *, write: bool, lock_events: bool = True, snapshot: bool = False) -> Iterator[Connection]:
+        """A transaction; ``write`` ones are serialized against every other appender; in a
+        ``snapshot`` one every statement sees the same committed state (SQLite's read
+        transactions always do; PostgreSQL's need REPEATABLE READ)."""
         try:
             with self._engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(troupe_write=True)
+                elif snapshot and self.dialect == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     if write and lock_events and self.dialect == "postgresql":
                         conn.exec_driver_sql("LOCK TABLE troupe_events IN EXCLUSIVE MODE")
@@ -370,19 +375,27 @@ class SqlEventStore(EventStore):
         return sorted(out, key=lambda r: r.position)
 
     def run_heads(self, run_id: str | None = None) -> list[RunHead]:
+        with self._tx(write=False) as conn:
+            return self._run_heads(conn, run_id)
+
+    def store_head(self) -> StoreHead | None:
+        with self._tx(write=False) as conn:
+            return self._store_head(conn)
+
+    def heads(self) -> tuple[list[RunHead], StoreHead | None]:
+        with self._tx(write=False, snapshot=True) as conn:
+            return self._run_heads(conn, None), self._store_head(conn)
+
+    def _run_heads(self, conn: Connection, run_id: str | None) -> list[RunHead]:
         h = schema.run_heads
         query = select(h.c.run_id, *(h.c[c] for c in statements.HEAD_COLUMNS)).order_by(h.c.last_position)
         if run_id is not None:
             query = query.where(h.c.run_id == run_id)
-        with self._tx(write=False) as conn:
-            rows = conn.execute(query).all()
-        return [RunHead(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+        return [RunHead(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in conn.execute(query).all()]
 
-    def store_head(self) -> StoreHead | None:
+    def _store_head(self, conn: Connection) -> StoreHead | None:
         s = schema.store_head
-        with self._tx(write=False) as conn:
-            row = conn.execute(select(*(s.c[c] for c in statements.STORE_HEAD_COLUMNS))
-                               .where(s.c.id == 1)).first()
+        row = conn.execute(select(*(s.c[c] for c in statements.STORE_HEAD_COLUMNS)).where(s.c.id == 1)).first()
         return StoreHead(*row) if row is not None else None
 
     # ---- snapshots and checkpoints ------------------------------------------------------------
