@@ -102,10 +102,10 @@ def test_a_signed_store_takes_appends_only_with_its_key(store, monkeypatch):
     monkeypatch.delenv(KEY_ENV)
     with pytest.raises(SigningKeyError, match="is signed: set TROUPE_ES_SIGNING_KEY"):
         store.append("r2", [act("unsigned")])
-    monkeypatch.setenv(KEY_ENV, "not the key")
+    monkeypatch.setenv(KEY_ENV, "wrong-key-xyz")
     with pytest.raises(SigningKeyError, match="is not the key") as err:
         store.append("r1", [act("forged")])
-    assert "not the key" in str(err.value) and KEY not in str(err.value)
+    assert "wrong-key-xyz" not in str(err.value) and KEY not in str(err.value)
     assert (store.last_position(), store.run_heads(), store.store_head()) == before
     monkeypatch.delenv(KEY_ENV)
     report = verify(store)  # without the key: content checked, chain and heads not
