@@ -33,8 +33,11 @@ def heads_document(report: VerifyReport, store_url: str) -> dict[str, Any]:
 def write_heads(path: Path, report: VerifyReport, store_url: str) -> None:
     """Write :func:`heads_document` to ``path`` (replacing it whole, never half-written)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(heads_document(report, store_url), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(heads_document(report, store_url), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write heads to {path}: {exc.strerror}") from exc
 
 
 def read_heads(path: Path) -> dict[str, dict[str, Any]]:

@@ -137,3 +137,9 @@ def test_against_a_file_without_the_run_asked_for_is_one_line(sqlite_url, tmp_pa
     _append(sqlite_url, "b", "b1")
     res = troupe("verify", "b", "--against", str(kept), store=sqlite_url)
     assert res.code == 1 and f"{kept} holds no head of run b" in res.err and len(res.err.strip().splitlines()) == 1
+
+
+def test_heads_to_a_missing_directory_is_one_line(sqlite_url, tmp_path):
+    _append(sqlite_url, "a", "a1")
+    res = troupe("verify", "--export-heads", str(tmp_path / "nowhere" / "heads.json"), store=sqlite_url)
+    assert res.code == 1 and "cannot write heads to" in res.err and len(res.err.strip().splitlines()) == 1
