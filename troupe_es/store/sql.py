@@ -119,7 +119,7 @@ class SqlEventStore(EventStore):
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     if write and lock_events and self.dialect == "postgresql":
-                        conn.exec_driver_sql(statements.LOCK_SQL)
+                        conn.exec_driver_sql("LOCK TABLE troupe_events IN EXCLUSIVE MODE")
                     yield conn
         except IntegrityError:
             raise
@@ -163,7 +163,7 @@ class SqlEventStore(EventStore):
         if not events:
             return []
         expected = normalize_expected(events, expected_version)
-        with self._tx(write=True, lock_events=False) as conn:  # the lock goes with the first query
+        with self._tx(write=True) as conn:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 first_id = events[0].event_id
@@ -231,8 +231,7 @@ class SqlEventStore(EventStore):
                        ) -> tuple[int, str, int | None, dict[str, int], RunHead | None, StoreHead | None]:
         """Newest position, the run's last chain hash, the position of the first event id (if
         stored: a retried batch), each stream's version, the run head and the store head, in
-        one round trip per 100 streams. On PostgreSQL the first one also takes the appenders'
-        lock (pipelined before the query: the query's snapshot is taken once the lock is held)."""
+        one round trip per 100 streams."""
         current: dict[str, int] = {}
         top = previous = hit = run_head = store_head = None
         step = statements.STREAMS_PER_QUERY
@@ -246,13 +245,8 @@ class SqlEventStore(EventStore):
                 params += (run_id, stream)
             if head:
                 params.append(run_id)
-            sql = statements.context_sql(self._mark, len(chunk), head, head and first_id is not None)
-            if head and self.dialect == "postgresql":  # lock, then read: sent together, one round trip
-                with cursor.connection.pipeline():
-                    cursor.execute(statements.LOCK_SQL)
-                    cursor.execute(sql, params)
-            else:
-                cursor.execute(sql, params)
+            cursor.execute(statements.context_sql(self._mark, len(chunk), head, head and first_id is not None),
+                           params)
             values = cursor.fetchone()
             if head:
                 top, previous = values[0], values[1]

@@ -48,9 +48,6 @@ def insert_plain_sql(mark: str, rows: int) -> str:
 
 COPY_SQL = f"COPY troupe_events ({_COLUMN_LIST}) FROM STDIN"
 
-LOCK_SQL = "LOCK TABLE troupe_events IN EXCLUSIVE MODE"
-"""Serializes PostgreSQL appenders until commit (readers still get in)."""
-
 
 HEAD_COLUMNS = ("last_position", "last_chain", "events", "mode", "sealed", "mac")
 """Columns of ``troupe_run_heads`` after ``run_id``, in :class:`RunHead` order."""
