@@ -8,7 +8,8 @@ the LRU directly, so a miss costs one indexed lookup (plus a catch-up from the l
 have been evicted from the LRU since the last one).
 Delivering an event twice changes nothing: the first completion of a key wins, unless it fails
 its integrity check when read (its row was changed behind the store's back): then it is a miss,
-reported to the gateway, and forgotten, so the next completion of the key takes its place.
+reported to the gateway, and forgotten, so a completion of the key recorded later (the one the
+provider is asked for instead) takes its place at the next catch-up.
 """
 
 from __future__ import annotations
