@@ -14,6 +14,10 @@ The realistic mix: the events a real run appends, captured from the bus while th
 prompts in ``LLMCallRequested``, answers in ``LLMCallCompleted``, persona definitions, actions,
 perceptions). They are appended again under fresh run ids, both in the run's own batches (as the
 bus writes them) and in batches of 1,000, on SQLite and PostgreSQL.
+
+``ru_maxrss`` would include the benchmark process it was forked from). Signed appends
+(``TROUPE_ES_SIGNING_KEY`` set: HMAC chain links and heads) are compared with unsigned ones on
+SQLite (batches of 1,000) and PostgreSQL (batches of 100), alternating the two, best of three.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,6 +46,7 @@ from report import machine_note, print_rows  # noqa: E402
 
 from troupe_es.events import ActionTaken, NewEvent  # noqa: E402
 from troupe_es.store import InMemoryEventStore, open_store  # noqa: E402
+from troupe_es.store.heads import KEY_ENV  # noqa: E402
 from troupe_es.store.rows import encode_batch  # noqa: E402
 from troupe_es.store.statements import insert_sql, row_params  # noqa: E402
 
@@ -160,6 +167,33 @@ def bench_append(url: str, total: int, batch_size: int, run: str = "bench") -> f
         return total / elapsed
 
 
+@contextmanager
+def signing_key(value: str | None) -> Iterator[None]:
+    """``TROUPE_ES_SIGNING_KEY`` set to ``value`` (unset for None) inside the block."""
+    saved = os.environ.pop(KEY_ENV, None)
+    if value is not None:
+        os.environ[KEY_ENV] = value
+    try:
+        yield
+    finally:
+        os.environ.pop(KEY_ENV, None)
+        if saved is not None:
+            os.environ[KEY_ENV] = saved
+
+
+def bench_signed(url_of: Callable[[str], str], total: int, batch_size: int, rounds: int = 3) -> tuple[float, float]:
+    """Best unsigned and best signed append throughput over ``rounds`` alternating runs, into an
+    unsigned and a signed store (a store is signed from its first event or not at all)."""
+    plain_url, signed_url = url_of("unsigned"), url_of("signed")
+    plain = signed = 0.0
+    for r in range(rounds):
+        with signing_key(None):
+            plain = max(plain, bench_append(plain_url, total, batch_size, run=f"unsigned-{r}"))
+        with signing_key("benchmark-signing-key"):
+            signed = max(signed, bench_append(signed_url, total, batch_size, run=f"signed-{r}"))
+    return plain, signed
+
+
 def _pg_writer(url: str, run: str, total: int, batch: int, ready: mp.Queue, go, out: mp.Queue) -> None:  # noqa: ANN001
     with open_store(url) as store:
         batches = [events(batch, i) for i in range(0, total, batch)]
@@ -256,11 +290,22 @@ def main() -> None:
         for label, size in (("the run's own batches", None), ("batches of 1,000", 1000)):
             rate, mb = bench_mix(fresh_sqlite(tmp, f"mix{size}"), mix, n_mix, size)
             rows.append((f"  SQLite, {label}", f"{rate:,.0f} events/s", f"{mb:.1f} MB/s of payload"))
+        plain, signed = bench_signed(lambda name: fresh_sqlite(tmp, name), n_batch // 2, 1000)
+        rows.append(("SQLite, batches of 1,000, unsigned (best of 3)", f"{plain:,.0f} events/s", ""))
+        rows.append(("SQLite, batches of 1,000, signed (best of 3)", f"{signed:,.0f} events/s",
+                     f"target >= 0.9x unsigned (x{signed / plain:.2f})"))
+        schemas: list[str] = []
         try:
             url, schema = pg_schema_url(args.pg)
+            schemas.append(schema)
         except Exception as exc:  # noqa: BLE001 - report and go on without PostgreSQL
             rows.append(("PostgreSQL", "skipped", f"unreachable: {str(exc).splitlines()[0]}"))
         else:
+            def pg_url(_name: str) -> str:
+                fresh, name = pg_schema_url(args.pg)
+                schemas.append(name)
+                return fresh
+
             try:
                 pg = bench_append(url, n_batch // 5, 100)
                 rows.append(("PostgreSQL, batches of 100", f"{pg:,.0f} events/s", "target >= 20,000"))
@@ -270,8 +315,13 @@ def main() -> None:
                     rate, mb = bench_mix(url, mix, n_mix, size)
                     rows.append((f"PostgreSQL, realistic mix, {label}", f"{rate:,.0f} events/s",
                                  f"{mb:.1f} MB/s of payload"))
+                plain, signed = bench_signed(pg_url, n_batch // 10, 100)
+                rows.append(("PostgreSQL, batches of 100, unsigned (best of 3)", f"{plain:,.0f} events/s", ""))
+                rows.append(("PostgreSQL, batches of 100, signed (best of 3)", f"{signed:,.0f} events/s",
+                             f"target >= 0.9x unsigned (x{signed / plain:.2f})"))
             finally:
-                drop_schema(args.pg, schema)
+                for name in schemas:
+                    drop_schema(args.pg, name)
         big = fresh_sqlite(tmp, "big")
         t = time.perf_counter()
         bench_append(big, n_read, 5000)

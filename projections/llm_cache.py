@@ -6,7 +6,10 @@ checkpoint in one transaction; a dict for the in-memory store). The index catche
 log when the cache is opened; completions made through this cache afterwards are ``put`` into
 the LRU directly, so a miss costs one indexed lookup (plus a catch-up from the log once entries
 have been evicted from the LRU since the last one).
-Delivering an event twice changes nothing: the first completion of a key wins.
+Delivering an event twice changes nothing: the first completion of a key wins, unless it fails
+its integrity check when read (its row was changed behind the store's back): then it is a miss,
+reported to the gateway, and forgotten, so a completion of the key recorded later (the one the
+provider is asked for instead) takes its place at the next catch-up.
 """
 
 from __future__ import annotations
@@ -17,11 +20,10 @@ from collections import OrderedDict
 from typing import Protocol
 
 from troupe_es.events import LLMCallCompleted
-from troupe_es.llm.cache import CacheStats
+from troupe_es.llm.cache import CacheStats, RejectedEntry, trusted_completion
 from troupe_es.errors import CorruptEventError
 from troupe_es.store.base import EventStore
 from troupe_es.store.ddl import upsert
-from troupe_es.store.rows import decode_row
 from troupe_es.store.schema import checkpoints
 
 NAME = "llm_cache"
@@ -37,6 +39,8 @@ class KeyIndex(Protocol):
     def replace(self, pairs: list[tuple[str, int]], checkpoint: int) -> None: ...
 
     def find(self, key: str) -> int | None: ...
+
+    def forget(self, key: str) -> None: ...
 
 
 class _DictIndex:
@@ -57,6 +61,9 @@ class _DictIndex:
 
     def find(self, key: str) -> int | None:
         return self.keys.get(key)
+
+    def forget(self, key: str) -> None:
+        self.keys.pop(key, None)
 
 
 class _SqlIndex:
@@ -108,6 +115,11 @@ class _SqlIndex:
         with self.store.engine.connect() as conn:
             value = conn.execute(self._find, {"key": key}).scalar()
         return int(value) if value is not None else None
+
+    def forget(self, key: str) -> None:
+        """Drop a key whose completion failed its integrity check (a later one may take its place)."""
+        with self.store.transaction(lock=f"troupe_proj_{NAME}") as conn:
+            conn.execute(self.table.delete().where(self.table.c.request_key == key))
 
 
 class LLMCacheProjection:
@@ -178,7 +190,7 @@ class LLMCacheProjection:
             pairs.append((key, row.position))
         return pairs
 
-    def get(self, key: str) -> LLMCallCompleted | None:
+    def get(self, key: str) -> LLMCallCompleted | RejectedEntry | None:
         with self._lock:
             hit = self._lru.get(key)
             if hit is not None:
@@ -190,17 +202,19 @@ class LLMCacheProjection:
         if position is None and stale:
             self.catch_up()
             position = self._index.find(key)
-        completion = None
-        if position is not None:
-            row = next(self.store.iter_rows(from_position=position, until_position=position))
-            completion = decode_row(row).event
-            assert isinstance(completion, LLMCallCompleted)
-        with self._lock:
-            if completion is None:
+        if position is None:
+            with self._lock:
                 self.stats.misses += 1
-                return None
-            self._remember(key, completion)
-            self.stats.hits += 1
+            return None
+        completion = trusted_completion(self.store, key, position)
+        with self._lock:
+            if isinstance(completion, RejectedEntry):  # changed behind the store's back: a miss
+                self.stats.misses += 1
+            else:
+                self._remember(key, completion)
+                self.stats.hits += 1
+        if isinstance(completion, RejectedEntry):
+            self._index.forget(key)
         return completion
 
     def put(self, key: str, completion: LLMCallCompleted) -> None:

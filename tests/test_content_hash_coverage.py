@@ -135,7 +135,8 @@ def variants(value: Any, annotation: Any, metadata: list[Any] = (), path: str = 
 def stored_hash(store: InMemoryEventStore, event: Event) -> str:
     """The content hash the store computes on append (its hot path), checked against the
     reference :func:`content_hash`."""
-    [recorded] = store.append("hashes", [NewEvent("agent/Lisa", event, sim_time=WHEN)])
+    run = f"hashes-{store.last_position()}"  # a run of its own: a RunCompleted seals its run
+    [recorded] = store.append(run, [NewEvent("agent/Lisa", event, sim_time=WHEN)])
     reference = content_hash(event.type, event.schema_version, "agent/Lisa", WHEN, event.payload(),
                              type(event).volatile_fields)
     assert recorded.content_hash == reference

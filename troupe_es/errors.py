@@ -17,7 +17,10 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     │   ├── DuplicateEventError       part of a batch was already written under the same event ids
     │   ├── CorruptEventError         a stored row cannot be decoded (names position and type)
     │   ├── UnknownEventTypeError     a stored row has a type tag this version does not know
-    │   └── RunNotFoundError          no run matches the id or prefix
+    │   ├── RunNotFoundError          no run matches the id or prefix
+    │   ├── RunSealedError            the run is completed: nothing more can be appended to it
+    │   ├── SigningKeyError           the run or store is signed and the signing key is missing or wrong
+    │   └── HeadMismatchError         the log no longer matches its heads (changed behind the store's back)
     ├── LLMError                      a model call could not be completed
     │   ├── ProviderError             the provider failed after every retry (HTTP, timeout)
     │   │   └── ProviderHTTPError     one failed attempt (status, kind, Retry-After, transient or not)
@@ -116,6 +119,20 @@ class UnknownEventTypeError(CorruptEventError):
 
 class RunNotFoundError(StoreError):
     """No run matches the given id or prefix (or a prefix is ambiguous)."""
+
+
+class RunSealedError(StoreError):
+    """An append to a run whose ``RunCompleted`` is already recorded (its head is sealed)."""
+
+
+class SigningKeyError(StoreError):
+    """The run or store was written with ``TROUPE_ES_SIGNING_KEY`` and the key is not set now,
+    or is not the key it was signed with."""
+
+
+class HeadMismatchError(StoreError):
+    """An append found the log no longer matching its run or store head: events were removed or
+    changed behind the store's back (``troupe-es verify`` names them)."""
 
 
 class LLMError(TroupeError):

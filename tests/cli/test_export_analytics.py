@@ -29,16 +29,17 @@ def test_export_jsonl_and_parquet(recorded, tmp_path):  # noqa: F811
 
 def test_analytics_are_lazy_frames_over_the_log(recorded):  # noqa: F811
     with open_store(recorded) as store:
-        store.append("run-alpha", [
+        store.append("run-beta", [  # run-alpha is completed (sealed): run-beta is still open
             NewEvent("agent/Oscar", ActionTaken(agent="Oscar", action="TALK", content="three words here")),
             NewEvent("agent/Oscar", PollAnswered(poll="poll-1", agent="Oscar", question="q", choice="B",
                                                  reason="r")),
         ])
-        lf = events_frame(store, "run-alpha")
-        assert isinstance(lf, pl.LazyFrame)
-        per_agent = {r["agent"]: r for r in actions_per_agent(lf).collect().to_dicts()}
+        alpha, beta = events_frame(store, "run-alpha"), events_frame(store, "run-beta")
+        assert isinstance(alpha, pl.LazyFrame)
+        per_agent = {r["agent"]: r for r in actions_per_agent(alpha).collect().to_dicts()}
         assert per_agent["Lisa"]["talk"] == 1 and per_agent["Lisa"]["words_spoken"] == 2
-        assert per_agent["Oscar"]["words_spoken"] == 3
-        assert poll_results(lf).collect()["choice"].to_list() == ["B"]
-        counts = {r["type"]: r["events"] for r in event_counts(lf).collect().to_dicts()}
+        per_agent = {r["agent"]: r for r in actions_per_agent(beta).collect().to_dicts()}
+        assert per_agent["Oscar"]["words_spoken"] == 3 and per_agent["Oscar"]["talk"] == 1
+        assert poll_results(beta).collect()["choice"].to_list() == ["B"]
+        counts = {r["type"]: r["events"] for r in event_counts(beta).collect().to_dicts()}
         assert counts["ActionTaken"] == 2 and counts["RunStarted"] == 1

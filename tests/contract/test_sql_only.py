@@ -91,3 +91,35 @@ def test_sqlite_uses_wal(sqlite_url):
     open_store(sqlite_url).close()
     with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_store_from_before_heads_opens_and_reports_its_runs_as_unanchored(sql_url):
+    from tests.cli.helpers import troupe
+    from troupe_es.verification import verify
+
+    with open_store(sql_url) as store:
+        store.append("old-1", [_act("a"), _act("b")])
+        store.append("old-2", [_act("c")])
+    engine = create_engine(sql_url)
+    with engine.begin() as conn:  # what a store written before heads existed looks like
+        conn.execute(text("DROP TABLE troupe_run_heads"))
+        conn.execute(text("DROP TABLE troupe_store_head"))
+        conn.execute(text("UPDATE troupe_meta SET value = '1' WHERE key = 'schema_version'"))
+    engine.dispose()
+    res = troupe("verify", store=sql_url)
+    assert res.code == 0, res.err
+    assert "old-1  plain, unanchored  2 events" in res.out and "2 run(s) unanchored" in res.out
+    with open_store(sql_url) as store:
+        assert store.run_heads() == [] and store.store_head() is None
+        store.append("old-1", [_act("d")])  # an old run continues: its head counts all its events
+        store.append("new", [_act("e")])
+        heads = {h.run_id: h.events for h in store.run_heads()}
+        assert heads == {"old-1": 3, "new": 1}
+        assert (store.store_head().runs, store.store_head().events, store.store_head().last_position) == (2, 4, 5)
+        report = verify(store)
+        assert report.ok and [(d.run_id, d.anchored) for d in report.details] == \
+            [("old-1", True), ("old-2", False), ("new", True)]
+    engine = create_engine(sql_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM troupe_meta WHERE key = 'schema_version'")).scalar() == "2"
+    engine.dispose()

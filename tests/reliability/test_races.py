@@ -10,7 +10,7 @@ import pytest
 
 from tests.reliability import workers
 from troupe_es.errors import ConcurrencyError
-from troupe_es.events import ActionTaken, NewEvent
+from troupe_es.events import ActionTaken, NewEvent, RunCompleted
 from troupe_es.store import open_store
 from troupe_es.verification import verify
 
@@ -83,3 +83,38 @@ def test_postgres_tailing_reader_sees_every_event_once_in_order(pg_url):
     written = sorted(pos for kind, _, positions in results if kind == "writer" for pos in positions)
     assert written == list(range(1, writers * per_writer + 1))
     assert seen == written, "the tailing reader skipped, repeated or reordered an event"
+    with open_store(pg_url) as store:  # four processes, one head per run and one store head: all agree
+        report = verify(store)
+        assert report.ok and report.events == writers * per_writer
+        assert sorted(h.events for h in store.run_heads()) == [per_writer] * writers
+
+
+def test_verify_while_an_appender_writes_reports_no_false_problem(sql_url):
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with open_store(sql_url) as store:
+                for i in range(300):  # runs interleaved, new runs starting, one sealed on the way
+                    run = f"run-{i % 3}-{i // 100}"
+                    store.append(run, [NewEvent("agent/a", ActionTaken(agent="a", action="TALK", content=f"{i}:{j}"))
+                                       for j in range(5)])
+                    if i == 198:  # the last batch of run-0-1
+                        store.append("run-0-1", [NewEvent("run", RunCompleted(steps=1))])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    reports = []
+    with open_store(sql_url) as store:
+        while not done.is_set() or not reports:
+            reports.append(verify(store))
+        reports.append(verify(store))
+    writer.join()
+    assert failures == [] and len(reports) >= 3
+    assert [r.problems for r in reports if not r.ok] == []
+    assert reports[-1].events == 1501

@@ -30,10 +30,14 @@ def _record(url: str) -> str:
 
 @pytest.fixture
 def damaged(sql_url):
-    """A recorded run ("alpha", positions 1..N) with three damaged rows after it (N+1: a payload
-    that does not fit its type, N+2: a compressed payload that cannot be inflated, N+3: an unknown
-    type), then a second recorded run ("beta") that is whole."""
+    """Two recorded runs ("alpha" first, then "beta", whole; positions 1..N), then three damaged
+    rows of run alpha (N+1: a payload that does not fit its type, N+2: a compressed payload that
+    cannot be inflated, N+3: an unknown type) inserted behind the store's back (after which the
+    store refuses appends: its heads no longer match the log)."""
     alpha = _record(sql_url)
+    with open_store(sql_url) as store:
+        alpha_events = store.last_position()
+    beta = _record(sql_url)
     with open_store(sql_url) as store:
         n = store.last_position()
         recorded_at = next(store.iter_rows()).recorded_at
@@ -47,10 +51,7 @@ def damaged(sql_url):
             "(:p3, :run, 'damaged/3', 1, 'bad-3', 'Teleported', 1, :t, 'x', 'y', '{}', NULL)"),
             {"p1": n + 1, "p2": n + 2, "p3": n + 3, "run": alpha, "t": recorded_at, "z": b"z1:not zlib"})
     engine.dispose()
-    beta = _record(sql_url)
-    with open_store(sql_url) as store:
-        last = store.last_position()
-    return {"url": sql_url, "alpha": alpha, "beta": beta, "n": n, "last": last}
+    return {"url": sql_url, "alpha": alpha, "beta": beta, "n": n, "last": n + 3, "alpha_events": alpha_events}
 
 
 def _warnings(err: str) -> list[str]:
@@ -68,10 +69,10 @@ def test_runs_reports_undecodable_rows_and_lists_everything_else_but_verify_fail
     assert all(f"of run {alpha}:" in w for w in warnings)
     assert "(LLMCallCompleted) cannot be decoded" in warnings[0] and "unreadable payload" in warnings[1]
     rows = {r["run_id"]: r for r in json.loads(res.out)}
-    assert rows[alpha]["undecodable"] == [n + 1, n + 2] and rows[alpha]["events"] == n + 3
+    assert rows[alpha]["undecodable"] == [n + 1, n + 2] and rows[alpha]["events"] == damaged["alpha_events"] + 3
     assert rows[alpha]["status"] == "completed" and rows[alpha]["llm_calls"] == 9
     assert rows[beta]["undecodable"] == [] and rows[beta]["status"] == "completed"
-    assert rows[beta]["llm_calls"] == 9 and rows[beta]["events"] == damaged["last"] - n - 3
+    assert rows[beta]["llm_calls"] == 9 and rows[beta]["events"] == n - damaged["alpha_events"]
     table = troupe("runs", store=url)
     assert table.code == 0 and beta in table.out and len(_warnings(table.err)) == 2
     verified = troupe("verify", store=url)
@@ -96,4 +97,4 @@ def test_projection_rebuilds_report_undecodable_rows_and_rebuild_the_rest(damage
         alpha_snap = store.load_snapshot(alpha, "run_state")
         beta_snap = store.load_snapshot(beta, "run_state")
     assert alpha_snap is not None and alpha_snap.position <= n, "a snapshot of run-alpha past its damaged row"
-    assert beta_snap is not None and beta_snap.position > n + 3, "run-beta was snapshotted after the damaged rows"
+    assert beta_snap is not None and beta_snap.position > damaged["alpha_events"], "run-beta was not snapshotted"

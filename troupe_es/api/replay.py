@@ -30,6 +30,7 @@ from troupe_es.store import EventStore, InMemoryEventStore
 from troupe_es.store.rows import StoredRow, decode_row, new_event_id
 
 _NOT_INHERITED = {"RunStarted", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed"}
+_NOT_REPLAYED = {"CacheEntryRejected"}  # recorded by cache lookups, which a replay never makes
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,8 @@ def reexecute(store: EventStore, run_id: str, settings: RuntimeSettings, drive: 
     Each later execution of a resumed run is re-executed by the code of ``troupe-es resume``."""
     from troupe_es.api.resume import resume_on, stopped_run
 
-    original = [r for r in store.iter_rows(run_id=run_id) if until is None or r.position <= until]
+    original = [r for r in store.iter_rows(run_id=run_id)
+                if (until is None or r.position <= until) and r.type not in _NOT_REPLAYED]
     limit = len(original)
     scratch = InMemoryEventStore()
     gateway = make_gateway(store, replay_of=run_id, max_concurrency=8)

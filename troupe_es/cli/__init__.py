@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("troupe_es.cli.run_cmd", "run", "Run a scenario file and print the new run id."),
     "runs": ("troupe_es.cli.runs_cmd", "runs", "List runs: id, scenario, status, events, calls, tokens, cost."),
     "log": ("troupe_es.cli.log_cmd", "log", "Show a run's events (filter, range, follow)."),
-    "verify": ("troupe_es.cli.verify_cmd", "verify", "Recompute content and chain hashes; exit 3 on tampering."),
+    "verify": ("troupe_es.cli.verify_cmd", "verify", "Check hashes, hash chains and heads; exit 3 on tampering."),
     "audit": ("troupe_es.cli.audit_cmd", "audit", "Every LLM call of a run: model, tokens, latency, cost, cache."),
     "replay": ("troupe_es.cli.replay_cmd", "replay", "Re-execute a run against its recorded LLM answers."),
     "fork": ("troupe_es.cli.fork_cmd", "fork", "Continue a run from a position as a new run."),

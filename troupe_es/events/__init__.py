@@ -20,7 +20,13 @@ from troupe_es.events.base import Event, UtcDatetime, event_class, event_classes
 from troupe_es.events.canonical import canonical_json, content_hash, iso_utc, sha256_hex
 from troupe_es.events.codec import decode_event
 from troupe_es.events.envelope import NewEvent, Recorded
-from troupe_es.events.llm import LLMAttempt, LLMCallCompleted, LLMCallFailed, LLMCallRequested
+from troupe_es.events.llm import (
+    CacheEntryRejected,
+    LLMAttempt,
+    LLMCallCompleted,
+    LLMCallFailed,
+    LLMCallRequested,
+)
 from troupe_es.events.run import (
     BudgetExceeded,
     CommandIssued,
@@ -66,7 +72,8 @@ def __getattr__(name: str):  # noqa: ANN202 - the adapter is built on first use,
 __all__ = [
     "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
     "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
-    "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "CommandIssued", "EVENT_ADAPTER", "Event",
+    "ActionTaken", "AnyEvent", "BudgetExceeded", "CacheEntryRejected", "CognitiveStateChanged", "CommandIssued",
+    "EVENT_ADAPTER", "Event",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed", "RunStarted", "StepCompleted",
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",

@@ -78,3 +78,15 @@ class LLMCallFailed(Event):
     latency_ms: float | None = volatile(description="Wall-clock time spent on every attempt.")
     attempts: int = volatile(default=1)
     attempt_errors: list[LLMAttempt] = volatile(default_factory=list)
+
+
+class CacheEntryRejected(Event):
+    """A recorded completion was not reused from the cache because it failed its integrity check:
+    its content hash or its chain link no longer matches the stored row (it was changed behind
+    the store's back). The lookup counted as a miss and the call went to the provider."""
+
+    type: Literal["CacheEntryRejected"] = "CacheEntryRejected"
+    call_id: str = Field(description="The call whose cache lookup found the entry.")
+    request_key: str
+    position: int = Field(description="Position of the rejected LLMCallCompleted in the log.")
+    reason: str = Field(description="What did not match.")

@@ -5,6 +5,10 @@ The gateway consults a :class:`CompletionCache` in ``cache`` mode. The full proj
 wired in by the composition root; a gateway built without one uses :class:`LogScanCache`, which
 keeps the same LRU in front of a dictionary of request key → log position, filled by reading the
 log's ``LLMCallCompleted`` events from where it last stopped whenever a key is not known yet.
+
+Both check a completion read from the log before reusing it (:func:`trusted_completion`): a row
+whose content hash or chain link no longer matches was changed behind the store's back, so it
+is a miss, returned as a :class:`RejectedEntry` that the gateway records in the new run.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Protocol
 
 from troupe_es.events import LLMCallCompleted
 from troupe_es.store.base import EventStore
+from troupe_es.store.integrity import checked_row
+from troupe_es.store.rows import decode_row
 
 
 @dataclass
@@ -30,13 +36,35 @@ class CacheStats:
         return {"hits": self.hits, "misses": self.misses, "evictions": self.evictions}
 
 
+@dataclass(frozen=True)
+class RejectedEntry:
+    """A recorded completion the cache refused to reuse: where it is and what did not match."""
+
+    position: int
+    reason: str
+
+
+def trusted_completion(store: EventStore, key: str, position: int) -> LLMCallCompleted | RejectedEntry:
+    """The completion of ``key`` stored at ``position``, if its row still matches its content
+    hash and chain link (see :func:`troupe_es.store.integrity.checked_row`)."""
+    row, problem = checked_row(store, position)
+    if row is None or problem is not None:
+        return RejectedEntry(position, problem or f"no event at position {position}")
+    event = decode_row(row).event
+    if not isinstance(event, LLMCallCompleted) or event.request_key != key:
+        return RejectedEntry(position, f"position {position} holds no completion of this request")
+    return event
+
+
 class CompletionCache(Protocol):
     """Request key → a recorded completion (a projection over the log)."""
 
     stats: CacheStats
 
-    def get(self, key: str) -> LLMCallCompleted | None:
-        """The first recorded completion of ``key``, or None (counts a hit or a miss)."""
+    def get(self, key: str) -> LLMCallCompleted | RejectedEntry | None:
+        """The first recorded completion of ``key`` (a hit), None (a miss), or a
+        :class:`RejectedEntry` when the recorded completion failed its integrity check (a miss;
+        the entry is forgotten, so a later completion of the key can take its place)."""
 
     def put(self, key: str, completion: LLMCallCompleted) -> None:
         """Remember a completion just made (it is in the log too, or about to be)."""
@@ -62,7 +90,7 @@ class LogScanCache:
             self._positions.setdefault(rec.event.request_key, rec.position)  # type: ignore[attr-defined]
         self._seen = upto
 
-    def get(self, key: str) -> LLMCallCompleted | None:
+    def get(self, key: str) -> LLMCallCompleted | RejectedEntry | None:
         with self._lock:
             hit = self._lru.get(key)
             if hit is not None:
@@ -75,11 +103,14 @@ class LogScanCache:
             if position is None:
                 self.stats.misses += 1
                 return None
-            rec = next(iter(self.store.read(from_position=position, until_position=position)))
-            assert isinstance(rec.event, LLMCallCompleted)
-            self._remember(key, rec.event)
+            found = trusted_completion(self.store, key, position)
+            if isinstance(found, RejectedEntry):
+                del self._positions[key]
+                self.stats.misses += 1
+                return found
+            self._remember(key, found)
             self.stats.hits += 1
-            return rec.event
+            return found
 
     def put(self, key: str, completion: LLMCallCompleted) -> None:
         with self._lock:

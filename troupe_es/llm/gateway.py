@@ -30,6 +30,7 @@ from troupe_es.errors import (
 )
 from troupe_es.events import (
     BudgetExceeded,
+    CacheEntryRejected,
     LLMAttempt,
     LLMCallCompleted,
     LLMCallFailed,
@@ -37,7 +38,7 @@ from troupe_es.events import (
     NewEvent,
 )
 from troupe_es.llm.budget import Budget, Reservation
-from troupe_es.llm.cache import CacheStats, CompletionCache, LogScanCache
+from troupe_es.llm.cache import CacheStats, CompletionCache, LogScanCache, RejectedEntry
 from troupe_es.llm.identity import provider_identity
 from troupe_es.llm.prices import PriceTable
 from troupe_es.llm.provider import Provider
@@ -160,7 +161,7 @@ class LLMGateway:
         if self.mode == "replay":
             completed = self._replayed(request, ctx, key, requested, emit)
         else:
-            completed = self._cached(key, ctx.call_id)
+            completed = self._cached(key, ctx, emit)
             if completed is None:
                 completed = self._live(request, ctx, key, requested, output_model, emit)
         done = self._event(ctx, completed, requested.event_id)
@@ -197,7 +198,7 @@ class LLMGateway:
         if self.mode == "replay":
             completed = self._replayed(request, ctx, key, requested, emit)
         else:
-            completed = self._cached(key, ctx.call_id)
+            completed = self._cached(key, ctx, emit)
             if completed is None:
                 completed = self._live_embed(texts, model, ctx, key, requested, emit)
         emit([self._event(ctx, completed, requested.event_id)])
@@ -225,14 +226,18 @@ class LLMGateway:
     def _event(self, ctx: CallContext, event: Any, causation: str | None) -> NewEvent:
         return NewEvent("llm", event, sim_time=ctx.sim_time, event_id=new_event_id(), causation_id=causation)
 
-    def _cached(self, key: str, call_id: str) -> LLMCallCompleted | None:
+    def _cached(self, key: str, ctx: CallContext, emit: Recorder) -> LLMCallCompleted | None:
         if self.mode != "cache" or self.cache is None:
             return None
         hit = self.cache.get(key)
+        if isinstance(hit, RejectedEntry):  # a tampered completion: a miss, with a warning in this run
+            emit([self._event(ctx, CacheEntryRejected(call_id=ctx.call_id, request_key=key,
+                                                      position=hit.position, reason=hit.reason), None)])
+            return None
         if hit is None:
             return None
         return hit.model_copy(update={"cache_status": "hit", "latency_ms": 0.0, "attempts": 0,
-                                      "attempt_errors": [], "call_id": call_id})
+                                      "attempt_errors": [], "call_id": ctx.call_id})
 
     def _failed(self, ctx: CallContext, key: str, model: str, error_type: str, error: str,
                 outcome: "_Outcome | None" = None, t0: float | None = None, provider: str | None = None) -> LLMCallFailed:

@@ -1,7 +1,8 @@
 """The :class:`EventStore` interface every backend implements, and what they share.
 
-Backends implement the storage primitives (appending rows atomically, iterating rows, versions,
-snapshots, checkpoints); typed reads, run-id resolution and idempotency are shared here. One
+Backends implement the storage primitives (appending rows atomically with the run and store
+heads, iterating rows, versions, heads, snapshots, checkpoints); typed reads, run-id resolution
+and idempotency are shared here, the heads' rules in :mod:`troupe_es.store.heads`. One
 contract test suite (``tests/contract``) proves every backend behaves the same.
 """
 
@@ -16,6 +17,7 @@ from typing import Any, Callable
 from troupe_es import limits
 from troupe_es.errors import RunNotFoundError, StoreError
 from troupe_es.events.envelope import NewEvent, Recorded
+from troupe_es.store.heads import RunHead, StoreHead
 from troupe_es.store.rows import OnCorrupt, StoredRow, decode_row, decode_rows
 
 Clock = Callable[[], datetime]
@@ -63,6 +65,12 @@ class EventStore(abc.ABC):
         stream must not exist yet); a mismatch raises :class:`ConcurrencyError`. An int applies
         to a single-stream batch, a mapping names streams; ``None`` skips the check. A batch whose
         event ids were all written before returns the stored records and writes nothing.
+
+        The run's head and the store head (:mod:`troupe_es.store.heads`) are written in the same
+        transaction. A run whose ``RunCompleted`` is recorded is sealed (:class:`RunSealedError`);
+        with ``TROUPE_ES_SIGNING_KEY`` set, chain links and heads are HMACs, and a signed store
+        takes appends only with its key (:class:`SigningKeyError`); a log that no longer matches
+        its heads takes none (:class:`HeadMismatchError`).
         """
 
     # ---- reading -------------------------------------------------------------------------
@@ -107,6 +115,22 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def rows_by_event_ids(self, event_ids: Sequence[str]) -> list[StoredRow]:
         """The stored rows carrying any of these event ids, in position order."""
+
+    @abc.abstractmethod
+    def run_heads(self, run_id: str | None = None) -> list[RunHead]:
+        """The head of every run (or of ``run_id``), oldest last position first: where each run's
+        chain ended at its last append, written in the same transaction as that append. Runs
+        written before heads existed have none."""
+
+    @abc.abstractmethod
+    def store_head(self) -> StoreHead | None:
+        """What the run heads add up to, written with every append (None before the first append
+        that wrote heads)."""
+
+    @abc.abstractmethod
+    def heads(self) -> tuple[list[RunHead], StoreHead | None]:
+        """Every run head and the store head, read together: one consistent state even while
+        appenders are writing (what ``verify`` compares the log with)."""
 
     def resolve_run(self, run_id_or_prefix: str) -> str:
         """The full id of the one run whose id is, or starts with, the given text;

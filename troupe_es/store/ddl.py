@@ -71,8 +71,12 @@ def ensure_schema(conn: Connection, url: str, *, init: bool = False) -> None:
     ensure_tables(conn, missing, locked=True)
     for ddl in schema.TRIGGERS[conn.dialect.name]:
         conn.exec_driver_sql(ddl)
-    if stored_version(conn) is None:
+    stored = stored_version(conn)
+    if stored is None:
         conn.execute(insert(schema.meta).values(key="schema_version", value=str(schema.SCHEMA_VERSION)))
+    elif stored < schema.SCHEMA_VERSION:  # an older store: the tables it lacked were just created
+        conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version")
+                     .values(value=str(schema.SCHEMA_VERSION)))
     check_version(conn, url)
 
 
@@ -88,14 +92,16 @@ def ensure_tables(conn: Connection, tables: Iterable[Table], *, locked: bool = F
         table.create(conn, checkfirst=True)
 
 
-def check_readable(conn: Connection, url: str) -> None:
-    """Check, without writing anything, that the database holds a store this version can read."""
+def check_readable(conn: Connection, url: str) -> set[str]:
+    """Check, without writing anything, that the database holds a store this version can read;
+    returns the tables it has (a store from an older version may lack some, e.g. the heads)."""
     present = table_names(conn)
     if schema.events.name not in present:
         others = f" (it holds {_listed(sorted(present))})" if present else ""
         raise NotAStoreError(f"{url} is not a troupe-es store: it has no troupe_events table{others}")
     if schema.meta.name in present:
         check_version(conn, url)
+    return present
 
 
 def stored_version(conn: Connection) -> int | None:

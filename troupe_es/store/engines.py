@@ -43,7 +43,7 @@ def sqlite_engine(parsed: URL, *, readonly: bool, init: bool = False) -> Engine:
             cur.execute("PRAGMA page_size=8192")  # a new file only: fewer B-tree pages per event
             tables = {row[0] for row in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if init or not tables or "troupe_events" in tables:
-                cur.execute("PRAGMA journal_mode=WAL")
+                _switch_to_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cur.close()
@@ -54,6 +54,23 @@ def sqlite_engine(parsed: URL, *, readonly: bool, init: bool = False) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _switch_to_wal(cur: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, retried: switching a new file's journal needs an exclusive
+    lock, and SQLite answers "database is locked" at once (without waiting on the busy timeout)
+    when another connection opening the same new file holds a shared one."""
+    import sqlite3
+    import time
+
+    for attempt in range(200):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 199:
+                raise
+            time.sleep(min(0.001 * (attempt + 1), 0.05))
 
 
 def postgres_engine(parsed: URL, *, readonly: bool) -> Engine:

@@ -18,6 +18,7 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
+from troupe_es.store.heads import RunHead, StoreHead, advance, check_append, signing_key
 from troupe_es.store.rows import OnCorrupt, StoredRow, encode_records, normalize_expected
 
 
@@ -31,6 +32,8 @@ class InMemoryEventStore(EventStore):
         self._rows: list[StoredRow] = []
         self._versions: dict[tuple[str, str], int] = {}
         self._chains: dict[str, str] = {}
+        self._heads: dict[str, RunHead] = {}
+        self._store_head: StoreHead | None = None
         self._by_event_id: dict[str, int] = {}
         self._snapshots: dict[tuple[str, str], dict[int, dict]] = {}
         self._checkpoints: dict[str, int] = {}
@@ -56,9 +59,17 @@ class InMemoryEventStore(EventStore):
                     if have != want:
                         raise ConcurrencyError(
                             f"stream {stream!r} of run {run_id} is at version {have}, expected {want}")
+            key = signing_key()
+            previous = self._chains.get(run_id, "")
+            head = self._heads.get(run_id)
+            mode = check_append(self.url, run_id, head, self._store_head, run_chain=previous,
+                                top=len(self._rows), key=key)
             rows, recorded = encode_records(run_id, events, next_position=len(self._rows) + 1,
-                                            stream_versions=current, previous_chain=self._chains.get(run_id, ""),
-                                            recorded_at=self._clock())
+                                            stream_versions=current, previous_chain=previous,
+                                            recorded_at=self._clock(), key=key)
+            self._heads[run_id], self._store_head = advance(
+                run_id, head, self._store_head, rows, mode=mode,
+                events_before=head.events if head else 0, key=key)
             for row in rows:
                 self._rows.append(row)
                 self._versions[(run_id, row.stream)] = row.stream_version
@@ -117,6 +128,19 @@ class InMemoryEventStore(EventStore):
         with self._lock:
             positions = sorted(self._by_event_id[i] for i in set(event_ids) if i in self._by_event_id)
             return [self._rows[p - 1] for p in positions]
+
+    def run_heads(self, run_id: str | None = None) -> list[RunHead]:
+        with self._lock:
+            heads = [h for h in self._heads.values() if run_id is None or h.run_id == run_id]
+        return sorted(heads, key=lambda h: h.last_position)
+
+    def store_head(self) -> StoreHead | None:
+        with self._lock:
+            return self._store_head
+
+    def heads(self) -> tuple[list[RunHead], StoreHead | None]:
+        with self._lock:
+            return self.run_heads(), self._store_head
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         with self._lock:

@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple
 import orjson
 
 from troupe_es.errors import CorruptEventError
-from troupe_es.events.canonical import iso_utc, quote, to_utc
+from troupe_es.events.canonical import ChainKey, iso_utc, quote, to_utc
 from troupe_es.events.base import event_class
 from troupe_es.events.codec import decode_event
 from troupe_es.events.envelope import NewEvent, Recorded
@@ -92,17 +92,17 @@ def new_event_id() -> str:
 
 def encode_batch(run_id: str, events: Sequence[NewEvent], *, next_position: int,
                  stream_versions: Mapping[str, int], previous_chain: str,
-                 recorded_at: datetime) -> list[StoredRow]:
+                 recorded_at: datetime, key: bytes | None = None) -> list[StoredRow]:
     """Encode a batch into rows. Pure: positions continue from ``next_position``, each stream's
     versions from ``stream_versions`` (0 for a new stream) and the run's chain from
-    ``previous_chain`` ("" for a new run)."""
+    ``previous_chain`` ("" for a new run); with ``key``, chain links are HMAC-SHA256."""
     return encode_records(run_id, events, next_position=next_position, stream_versions=stream_versions,
-                          previous_chain=previous_chain, recorded_at=recorded_at)[0]
+                          previous_chain=previous_chain, recorded_at=recorded_at, key=key)[0]
 
 
 def encode_records(run_id: str, events: Sequence[NewEvent], *, next_position: int,
                    stream_versions: Mapping[str, int], previous_chain: str,
-                   recorded_at: datetime) -> tuple[list[StoredRow], list[Recorded]]:
+                   recorded_at: datetime, key: bytes | None = None) -> tuple[list[StoredRow], list[Recorded]]:
     """:func:`encode_batch`, plus the :class:`Recorded` of each row (built from the events in
     hand, nothing decoded): what ``append`` stores and what it returns, in one pass.
 
@@ -127,6 +127,7 @@ def encode_records(run_id: str, events: Sequence[NewEvent], *, next_position: in
     counter = _COUNTER
     id_prefix = f"{time.time_ns() // 1_000_000:012x}{_PROCESS_TAG}"
     run_part = f"\x1f{run_id}\x1f"
+    keyed = ChainKey(key).hexdigest if key is not None else None
     chain = previous_chain
     position = next_position
     for new in events:
@@ -154,9 +155,9 @@ def encode_records(run_id: str, events: Sequence[NewEvent], *, next_position: in
         c_hash = sha(f'{{"payload":{hashed_json}{content_tail}'.encode()).hexdigest()
         event_id = new.event_id or f"{id_prefix}{next(counter) & 0xFFFFFFFF:08x}"
         causation = new.causation_id
-        chain = sha((chain + sha(f"{position}{run_part}{stream}\x1f{version}\x1f{event_id}\x1f"
-                                 f"{causation or ''}{record_mid}{c_hash}\x1f{payload_json}".encode()
-                                 ).hexdigest()).encode()).hexdigest()
+        link = chain + sha(f"{position}{run_part}{stream}\x1f{version}\x1f{event_id}\x1f"
+                           f"{causation or ''}{record_mid}{c_hash}\x1f{payload_json}".encode()).hexdigest()
+        chain = sha(link.encode()).hexdigest() if keyed is None else keyed(link.encode())
         add_row(_new_row(StoredRow, (position, run_id, stream, version, event_id, causation, type_,
                                      schema_version, sim_time, recorded, c_hash, chain, payload_json)))
         add_record(_new_row(Recorded, (position, run_id, stream, version, event_id, causation, sim_time_dt,

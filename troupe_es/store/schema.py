@@ -26,8 +26,9 @@ from sqlalchemy import (
 
 from troupe_es.limits import EVENT_ID_CHARS, RUN_ID_CHARS, STREAM_CHARS, TYPE_CHARS
 
-SCHEMA_VERSION = 1
-"""Version of the database layout written by this troupe-es; a newer one is refused."""
+SCHEMA_VERSION = 2
+"""Version of the database layout written by this troupe-es; a newer one is refused.
+v2 added the run heads and the store head (a v1 store gains them when opened)."""
 
 metadata = MetaData()
 """The one list of the store's tables (``metadata.sorted_tables``)."""
@@ -69,6 +70,32 @@ checkpoints = Table(
     Column("name", String(200), primary_key=True),
     Column("position", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
 )
+
+run_heads = Table(
+    "troupe_run_heads",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("last_position", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("last_chain", String(64), nullable=False),
+    Column("events", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("mode", String(8), nullable=False),
+    Column("sealed", Integer, nullable=False),
+    Column("mac", String(64), nullable=False),
+)
+"""Where each run's chain ends (see :mod:`troupe_es.store.heads`), one row per run."""
+
+store_head = Table(
+    "troupe_store_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("runs", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("events", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("last_position", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("mode", String(8), nullable=False),
+    Column("mac", String(64), nullable=False),
+)
+"""What the run heads add up to: a single row (``id`` 1)."""
 
 meta = Table(
     "troupe_meta",

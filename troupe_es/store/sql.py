@@ -3,7 +3,9 @@
 Appenders are serialized until commit (``BEGIN IMMEDIATE`` on SQLite, an ``EXCLUSIVE`` table lock
 on PostgreSQL, which still lets readers in), so positions are assigned gap-free and become visible
 in order: a reader tailing by position never skips an event. The table rejects UPDATE and DELETE
-through triggers; snapshots and checkpoints live in tables of their own, written as upserts.
+through triggers; run heads, the store head, snapshots and checkpoints live in tables of their
+own (the heads are written in each append's transaction, in the same round trip on PostgreSQL;
+snapshots and checkpoints as upserts).
 
 Opening creates whatever tables are missing, race-free (:mod:`troupe_es.store.ddl`); opening with
 ``readonly=True`` runs no DDL and no write at all (:mod:`troupe_es.store.engines`).
@@ -43,6 +45,7 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
+from troupe_es.store.heads import RunHead, StoreHead, advance, check_append, signing_key
 from troupe_es.store.rows import COMPRESS_ABOVE, OnCorrupt, StoredRow, encode_records, normalize_expected
 from troupe_es.store.statements import readable_rows, row_params, rows_params, stored_rows
 
@@ -101,14 +104,18 @@ class SqlEventStore(EventStore):
 
     # ---- connection management ----------------------------------------------------------------
     @contextmanager
-    def _tx(self, *, write: bool, lock_events: bool = True) -> Iterator[Connection]:
-        """A transaction; ``write`` ones are serialized against every other appender."""
+    def _tx(self, *, write: bool, lock_events: bool = True, snapshot: bool = False) -> Iterator[Connection]:
+        """A transaction; ``write`` ones are serialized against every other appender; in a
+        ``snapshot`` one every statement sees the same committed state (SQLite's read
+        transactions always do; PostgreSQL's need REPEATABLE READ)."""
         if write and self.readonly:
             raise ReadOnlyStoreError(f"event store {self.url} is open read-only")
         try:
             with self._engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(troupe_write=True)
+                elif snapshot and self.dialect == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     if write and lock_events and self.dialect == "postgresql":
                         conn.exec_driver_sql("LOCK TABLE troupe_events IN EXCLUSIVE MODE")
@@ -129,7 +136,8 @@ class SqlEventStore(EventStore):
         try:
             if self.readonly:
                 with self._tx(write=False) as conn:
-                    ddl.check_readable(conn, self.url)
+                    present = ddl.check_readable(conn, self.url)
+                self._has_heads = schema.run_heads.name in present  # a store from before heads has none
             else:
                 with self._tx(write=True, lock_events=False) as conn:
                     ddl.ensure_schema(conn, self.url, init=self._init)
@@ -176,7 +184,8 @@ class SqlEventStore(EventStore):
                 streams = list(dict.fromkeys([e.stream for e in events]))
                 if expected is not None:
                     streams.extend(s for s in expected if s not in streams)
-                top, previous, hit, current = self._batch_context(cursor, run_id, first_id, streams)
+                top, previous, hit, current, run_head, store_head = self._batch_context(
+                    cursor, run_id, first_id, streams)
                 if hit is not None:
                     ids = [e.event_id for e in events if e.event_id]
                     replayed = idempotent_replay(self._rows_by_ids(cursor, ids), events)
@@ -187,10 +196,21 @@ class SqlEventStore(EventStore):
                         if current[stream] != want:
                             raise ConcurrencyError(f"stream {stream!r} of run {run_id} is at version "
                                                    f"{current[stream]}, expected {want}")
+                key = signing_key()
+                mode = check_append(self.url, run_id, run_head, store_head, run_chain=previous, top=top, key=key)
                 rows, records = encode_records(run_id, events, next_position=top + 1,
                                                stream_versions=current, previous_chain=previous,
-                                               recorded_at=self._clock())
+                                               recorded_at=self._clock(), key=key)
+                if run_head is not None:
+                    before = run_head.events
+                elif previous:  # a run written before heads existed: counted once
+                    cursor.execute(statements.count_run_sql(self._mark), [run_id])
+                    before = cursor.fetchone()[0]
+                else:
+                    before = 0
                 self._insert_rows(cursor, rows)
+                self._write_heads(cursor, *advance(run_id, run_head, store_head, rows, mode=mode,
+                                                   events_before=before, key=key))
             except self._dbapi.IntegrityError as exc:
                 raise DuplicateEventError(
                     f"batch for run {run_id} collides with stored events: {_first_line(exc)}") from exc
@@ -221,12 +241,13 @@ class SqlEventStore(EventStore):
         if full < len(plain):
             cursor.executemany(statements.insert_plain_sql(self._mark, 1), plain[full:])
 
-    def _batch_context(self, cursor: Any, run_id: str, first_id: str | None,
-                       streams: list[str]) -> tuple[int, str, int | None, dict[str, int]]:
+    def _batch_context(self, cursor: Any, run_id: str, first_id: str | None, streams: list[str]
+                       ) -> tuple[int, str, int | None, dict[str, int], RunHead | None, StoreHead | None]:
         """Newest position, the run's last chain hash, the position of the first event id (if
-        stored: a retried batch) and each stream's version, in one round trip per 100 streams."""
+        stored: a retried batch), each stream's version, the run head and the store head, in
+        one round trip per 100 streams."""
         current: dict[str, int] = {}
-        top = previous = hit = None
+        top = previous = hit = run_head = store_head = None
         step = statements.STREAMS_PER_QUERY
         for i in range(0, len(streams), step):
             chunk = streams[i:i + step]
@@ -236,16 +257,37 @@ class SqlEventStore(EventStore):
                 params.append(first_id)
             for stream in chunk:
                 params += (run_id, stream)
+            if head:
+                params.append(run_id)
             cursor.execute(statements.context_sql(self._mark, len(chunk), head, head and first_id is not None),
                            params)
             values = cursor.fetchone()
             if head:
                 top, previous = values[0], values[1]
+                at = 2
                 if first_id is not None:
                     hit = values[2]
-                values = values[3 if first_id is not None else 2:]
+                    at = 3
+                if values[at + 1] is not None:
+                    run_head = RunHead(run_id, values[at], values[at + 1], values[at + 2], values[at + 3],
+                                       bool(values[at + 4]), values[at + 5])
+                if values[at + 6] is not None:
+                    store_head = StoreHead(*values[at + 6:at + 12])
+                values = values[at + 12:]
             current.update(zip(chunk, (v or 0 for v in values)))
-        return top or 0, previous or "", hit, current
+        return top or 0, previous or "", hit, current, run_head, store_head
+
+    def _write_heads(self, cursor: Any, run_head: RunHead, store_head: StoreHead) -> None:
+        """Write both heads (in the append's transaction)."""
+        h, s = run_head, store_head
+        params = [h.run_id, h.last_position, h.last_chain, h.events, h.mode, int(h.sealed), h.mac,
+                  1, s.runs, s.events, s.last_position, s.digest, s.mode, s.mac]
+        sql = statements.heads_sql(self._mark, self.dialect == "postgresql")
+        if len(sql) == 1:
+            cursor.execute(sql[0], params)
+        else:
+            cursor.execute(sql[0], params[:7])
+            cursor.execute(sql[1], params[7:])
 
     def _driver_error(self, exc: Exception) -> StoreError:
         """A driver exception raised outside SQLAlchemy, as a one-line store error."""
@@ -349,6 +391,32 @@ class SqlEventStore(EventStore):
             cursor.execute(statements.by_event_ids_sql(self._mark, len(chunk)), chunk)
             out.extend(stored_rows(cursor.fetchall()))
         return sorted(out, key=lambda r: r.position)
+
+    def run_heads(self, run_id: str | None = None) -> list[RunHead]:
+        with self._tx(write=False) as conn:
+            return self._run_heads(conn, run_id)
+
+    def store_head(self) -> StoreHead | None:
+        with self._tx(write=False) as conn:
+            return self._store_head(conn)
+
+    def heads(self) -> tuple[list[RunHead], StoreHead | None]:
+        if not getattr(self, "_has_heads", True):
+            return [], None
+        with self._tx(write=False, snapshot=True) as conn:
+            return self._run_heads(conn, None), self._store_head(conn)
+
+    def _run_heads(self, conn: Connection, run_id: str | None) -> list[RunHead]:
+        h = schema.run_heads
+        query = select(h.c.run_id, *(h.c[c] for c in statements.HEAD_COLUMNS)).order_by(h.c.last_position)
+        if run_id is not None:
+            query = query.where(h.c.run_id == run_id)
+        return [RunHead(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in conn.execute(query).all()]
+
+    def _store_head(self, conn: Connection) -> StoreHead | None:
+        s = schema.store_head
+        row = conn.execute(select(*(s.c[c] for c in statements.STORE_HEAD_COLUMNS)).where(s.c.id == 1)).first()
+        return StoreHead(*row) if row is not None else None
 
     # ---- snapshots and checkpoints ------------------------------------------------------------
     def save_snapshot(self, snapshot: Snapshot) -> None:

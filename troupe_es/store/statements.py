@@ -49,13 +49,21 @@ def insert_plain_sql(mark: str, rows: int) -> str:
 COPY_SQL = f"COPY troupe_events ({_COLUMN_LIST}) FROM STDIN"
 
 
+HEAD_COLUMNS = ("last_position", "last_chain", "events", "mode", "sealed", "mac")
+"""Columns of ``troupe_run_heads`` after ``run_id``, in :class:`RunHead` order."""
+STORE_HEAD_COLUMNS = ("runs", "events", "last_position", "digest", "mode", "mac")
+"""Columns of ``troupe_store_head`` after ``id``, in :class:`StoreHead` order."""
+
+
 @lru_cache(maxsize=256)
 def context_sql(mark: str, streams: int, head: bool, by_event_id: bool) -> str:
     """One round trip for what an append needs to know, every value an index lookup.
 
-    With ``head``: the newest position and the run's last chain hash; with ``by_event_id``: the
-    position of the batch's first event id (a retried batch); then the current version of each
-    of ``streams`` streams. Parameters, in order: run id; event id; (run id, stream) per stream.
+    With ``head``: the newest position, the run's last chain hash, then (after the event id's
+    position, if asked for) the run's head and the store head (NULLs when absent); with
+    ``by_event_id``: the position of the batch's first event id (a retried batch); then the
+    current version of each of ``streams`` streams. Parameters, in order: run id; event id;
+    (run id, stream) per stream; run id again (for the run head).
     """
     parts = []
     if head:
@@ -64,12 +72,42 @@ def context_sql(mark: str, streams: int, head: bool, by_event_id: bool) -> str:
                      "ORDER BY position DESC LIMIT 1)")
     if by_event_id:
         parts.append(f"(SELECT position FROM troupe_events WHERE event_id = {mark})")
+    if head:
+        parts.extend(f"h.{c}" for c in HEAD_COLUMNS)
+        parts.extend(f"s.{c}" for c in STORE_HEAD_COLUMNS)
     # ORDER BY ... LIMIT 1 rather than max(): one backward index step even when the planner's
     # statistics are stale (PostgreSQL may otherwise aggregate over the stream's whole range).
     version = (f"(SELECT stream_version FROM troupe_events WHERE run_id = {mark} AND stream = {mark} "
                "ORDER BY stream_version DESC LIMIT 1)")
     parts.extend([version] * streams)
-    return "SELECT " + ", ".join(parts)
+    sql = "SELECT " + ", ".join(parts)
+    if head:
+        sql += (f" FROM (SELECT 1 AS one) AS x LEFT JOIN troupe_run_heads h ON h.run_id = {mark}"
+                " LEFT JOIN troupe_store_head s ON s.id = 1")
+    return sql
+
+
+def count_run_sql(mark: str) -> str:
+    """How many events a run has (for a run written before heads existed, once)."""
+    return f"SELECT count(*) FROM troupe_events WHERE run_id = {mark}"
+
+
+def _upsert(table: str, key: str, columns: tuple[str, ...], mark: str) -> str:
+    names = (key, *columns)
+    return (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns)}")
+
+
+@lru_cache(maxsize=4)
+def heads_sql(mark: str, one_statement: bool) -> tuple[str, ...]:
+    """The statements writing a run head then the store head; parameters: the run head's row,
+    then the store head's (``id`` 1 first). PostgreSQL takes both in one statement (one round
+    trip); SQLite, which has no data-modifying ``WITH``, in two."""
+    run = _upsert("troupe_run_heads", "run_id", HEAD_COLUMNS, mark)
+    store = _upsert("troupe_store_head", "id", STORE_HEAD_COLUMNS, mark)
+    if one_statement:
+        return (f"WITH run_head AS ({run} RETURNING 1) {store}",)
+    return run, store
 
 
 def page_sql(mark: str, *, run_id: bool, stream: bool, types: int, until: bool) -> str:
