@@ -32,6 +32,7 @@ from troupe_es.commands.models import (
     StartRun,
     TakeTurn,
 )
+from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.step import advance_step, take_turn
@@ -61,6 +62,23 @@ HANDLERS: dict[type, Handler] = {
     FinishStep: finish_step,
 }
 """Command type → handler: the whole write side at a glance."""
+
+CAPABILITIES: tuple = (MEMORY,)
+"""What composes an agent's turn (prompt sections, output fields and action types, decide
+functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
+
+
+def services() -> dict[str, Any]:
+    """The ports capabilities use: ``embeddings`` (the process's embedders, loaded on first use)."""
+    from troupe_es.embeddings import Embeddings
+
+    global _EMBEDDINGS
+    if _EMBEDDINGS is None:
+        _EMBEDDINGS = Embeddings()
+    return {"embeddings": _EMBEDDINGS}
+
+
+_EMBEDDINGS: Any = None
 
 
 def persona_facts(persona: dict[str, Any]) -> list[str]:
@@ -114,4 +132,5 @@ def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeS
 
     writer = SnapshotWriter(SnapshotPolicy(every=snapshot_every)) if snapshot_every else None
     return MessageBus(store, run_id, handlers=HANDLERS, gateway=gateway, persona_facts=persona_facts,
-                      settings=settings, state=state, observers=observers, snapshots=writer)
+                      settings=settings, state=state, observers=observers, snapshots=writer,
+                      capabilities=CAPABILITIES, services=services())

@@ -44,7 +44,8 @@ class MessageBus:
     def __init__(self, store: EventStore, run_id: str, *, handlers: Mapping[type, Handler],
                  gateway: Any, persona_facts: Callable[[dict[str, Any]], list[str]],
                  settings: RuntimeSettings = RuntimeSettings(), state: RunState | None = None,
-                 observers: Sequence[Observer] = (), snapshots: Any = None) -> None:
+                 observers: Sequence[Observer] = (), snapshots: Any = None,
+                 capabilities: Sequence[Any] = (), services: Mapping[str, Any] | None = None) -> None:
         self.store = store
         self.run_id = run_id
         self.handlers = dict(handlers)
@@ -54,6 +55,8 @@ class MessageBus:
         self.state = state or RunState()
         self.observers = list(observers)
         self.snapshots = snapshots  # e.g. troupe_es.snapshots.SnapshotWriter: after_batch(store, run, state)
+        self.capabilities = tuple(capabilities)  # what composes an agent's turn (commands.turn.Capability)
+        self.services = dict(services or {})  # ports the capabilities use (e.g. "embedder")
 
     def handle(self, command: Any) -> Any:
         """Run the handler registered for the command's type."""

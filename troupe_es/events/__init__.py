@@ -20,6 +20,14 @@ from troupe_es.events.base import Event, UtcDatetime, event_class, event_classes
 from troupe_es.events.canonical import canonical_json, content_hash, iso_utc, sha256_hex
 from troupe_es.events.codec import decode_event
 from troupe_es.events.envelope import NewEvent, Recorded
+from troupe_es.events.memory import (
+    MemoriesRecalled,
+    MemoryConsolidated,
+    MemoryForgotten,
+    MemoryPressureWarned,
+    MemoryStored,
+    ReflectionSynthesized,
+)
 from troupe_es.events.llm import LLMAttempt, LLMCallCompleted, LLMCallFailed, LLMCallRequested
 from troupe_es.events.run import (
     BudgetExceeded,
@@ -59,6 +67,8 @@ __all__ = [
     "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
     "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
     "ActionTaken", "AnyEvent", "BudgetExceeded", "CognitiveStateChanged", "EVENT_ADAPTER", "Event",
+    "MemoriesRecalled", "MemoryConsolidated", "MemoryForgotten", "MemoryPressureWarned", "MemoryStored",
+    "ReflectionSynthesized",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed", "RunStarted", "StepCompleted",
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",
