@@ -107,12 +107,11 @@ def call_all(bus: "MessageBus", calls: list[tuple[str, "PreparedCall"]],
     """Commit every call's request (after ``before``), then make the calls concurrently;
     outcomes in input order."""
     record_requests(bus, [call for _, call in calls], before)
-    by_agent = dict(calls)
-    return run_concurrently(bus, [agent for agent, _ in calls], lambda agent: finish_llm(bus, agent, by_agent[agent]))
+    return run_concurrently(bus, list(range(len(calls))), lambda i: finish_llm(bus, *calls[i]))
 
 
-def run_concurrently(bus: "MessageBus", agents: list[str], work) -> list[LLMOutcome]:  # noqa: ANN001
-    """``work(agent)`` for every agent, ``settings.parallel`` at a time, results in input order.
+def run_concurrently(bus: "MessageBus", agents: list[Any], work) -> list[LLMOutcome]:  # noqa: ANN001
+    """``work(item)`` for every item (agent), ``settings.parallel`` at a time, results in input order.
 
     On an interruption (Ctrl-C, SIGTERM) calls not yet started are cancelled and the interruption
     propagates at once; calls in flight finish in the background and are never recorded."""
@@ -200,6 +199,16 @@ def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
     return recorded, next((o.error for o in outcomes if o.error is not None), None)
 
 
+def after_turns(bus: "MessageBus", world: str, step: int, causation_id: str | None) -> list["Recorded"]:
+    """What the capabilities do once every agent of the step has acted (e.g. memory upkeep)."""
+    recorded: list[Recorded] = []
+    for capability in bus.capabilities:
+        hook = getattr(capability, "after_step", None)
+        if hook is not None:
+            recorded += hook(bus, world, step, causation_id)
+    return recorded
+
+
 def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
     """Run one step of ``cmd.world``; raises the first agent's LLM error after recording all."""
     bus.require_world(cmd.world)
@@ -221,6 +230,7 @@ def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
     recorded += records
     if failure is not None:
         raise failure
+    recorded += after_turns(bus, name, step, started.event_id)
     end = start + timedelta(seconds=seconds) if start else None
     recorded += bus.record([bus.new(f"world/{name}", StepCompleted(world=name, step=step), sim_time=end)])
     return recorded

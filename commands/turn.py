@@ -106,7 +106,10 @@ class Capability(Protocol):
 
     def decide(self, state: RunState, agent: str, output: BaseModel, turn: Sequence[Event],
                preparation: Preparation) -> list[Event]:
-        """Events from the output, after the turn's own ``turn`` events (pure)."""
+        """Events from the output, after the turn's own ``turn`` events (pure).
+
+        A capability may also define ``after_step(bus, world, step, causation_id)``: work done
+        once every agent of a step has acted (memory consolidation, ...)."""
 
 
 def active_capabilities(capabilities: Sequence[Capability], state: RunState, agent: str) -> list[Capability]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from troupe_es.commands.memory.config import memory_settings, weights_of
 from troupe_es.commands.memory.decide import decide_memory
+from troupe_es.commands.memory.maintain import maintain
 from troupe_es.commands.memory.prompt import memory_section
 from troupe_es.commands.memory.retrieval import score, top
 from troupe_es.commands.turn import Preparation, recent_memory_lines
@@ -116,6 +117,10 @@ class MemoryCapability:
                 log.warning("%s's episodic memory is at %d of %d: cleanup (%s) starts at the limit",
                             agent, event.size, event.limit, spec.memory_cleanup_strategy)
         return events
+
+    def after_step(self, bus: Any, world: str, step: int, causation_id: str | None) -> list[Any]:
+        """Consolidation, reflection and the forgetting curve (see ``maintain``)."""
+        return maintain(bus, world, step, causation_id)
 
 
 MEMORY = MemoryCapability()

@@ -59,21 +59,23 @@ def victims(items: Sequence[StoredMemory], count: int, strategy: str, now: str |
 
 def decide_memory(agent: AgentState, turn: Sequence[Event], importance: int, now: str | None,
                   spec: Any) -> list[Event]:
-    """The memory events of ``agent``'s turn (pure)."""
+    """The memory events of ``agent``'s turn (pure). Room is made first, so the agent never
+    holds more than ``max_episodic_memory_size`` episodic memories at any position of the log;
+    when a single turn brings more than the limit, only its newest ones are stored."""
     book: MemoryBook = agent.book
-    events: list[Event] = []
-    items = list(book.items)
-    for offset, (text, sources) in enumerate(new_episodes(agent, turn)):
-        memory_id = book.next_id(agent.name, offset)
-        events.append(MemoryStored(agent=agent.name, memory_id=memory_id, kind="episodic", text=text,
-                                   importance=importance, sources=sources))
-        items.append(StoredMemory(memory_id, "episodic", text, importance, now, now))
     limit = spec.max_episodic_memory_size
-    size = sum(1 for m in items if m.kind == "episodic")
-    if not book.pressure_warned and size >= PRESSURE * limit:
-        events.append(MemoryPressureWarned(agent=agent.name, size=min(size, limit), limit=limit))
-    if size > limit:
-        gone = victims(items, size - limit, spec.memory_cleanup_strategy, now, spec)
+    episodes = new_episodes(agent, turn)[-limit:]
+    events: list[Event] = []
+    size = book.episodic_count()
+    excess = size + len(episodes) - limit
+    if excess > 0:
+        gone = victims(book.items, excess, spec.memory_cleanup_strategy, now, spec)
         events.append(MemoryForgotten(agent=agent.name, memory_ids=gone, reason=spec.memory_cleanup_strategy))
+        size -= len(gone)
+    for offset, (text, sources) in enumerate(episodes):
+        events.append(MemoryStored(agent=agent.name, memory_id=book.next_id(agent.name, offset), kind="episodic",
+                                   text=text, importance=importance, sources=sources))
+    size += len(episodes)
+    if not book.pressure_warned and size >= PRESSURE * limit:
+        events.append(MemoryPressureWarned(agent=agent.name, size=size, limit=limit))
     return events
-

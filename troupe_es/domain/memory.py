@@ -131,3 +131,14 @@ MEMORY_HANDLERS: dict[str, Callable[[Any, Any, Any], Any]] = {
 }
 """Memory event type → fold handler (merged into the one fold by ``evolve``)."""
 
+
+
+def memory_summary(book: MemoryBook) -> dict[str, Any]:
+    """An agent's memory at a glance: counts by kind, oldest and newest, lifetime counters."""
+    kinds: dict[str, int] = {}
+    for m in book.items:
+        kinds[m.kind] = kinds.get(m.kind, 0) + 1
+    times = [m.sim_time for m in book.items if m.sim_time]
+    return {"held": len(book.items), "by_kind": kinds, "stored": book.stored, "forgotten": book.forgotten,
+            "consolidated": book.consolidated, "reflections": book.reflections, "recalls": book.recalls,
+            "oldest": min(times) if times else None, "newest": max(times) if times else None}
