@@ -21,7 +21,7 @@ from troupe_es.commands.memory.config import memory_settings, weights_of
 from troupe_es.commands.memory.decide import decide_memory
 from troupe_es.commands.memory.maintain import maintain
 from troupe_es.commands.memory.prompt import memory_section
-from troupe_es.commands.memory.retrieval import score, top
+from troupe_es.commands.memory.retrieval import rank
 from troupe_es.commands.turn import Preparation, recent_memory_lines
 from troupe_es.domain import AgentState, RunState
 from troupe_es.errors import ConfigurationError
@@ -91,9 +91,8 @@ class MemoryCapability:
         query = query_text(a)
         if candidates and spec.retrieval_top_k:
             embedder = embedder_for(state, spec, services)
-            vectors = embedder.embed([m.text for m in candidates])
-            scored = score(candidates, vectors, embedder.embed([query])[0], now_of(state, a), weights_of(spec))
-            picked = top(scored, spec.retrieval_top_k)
+            relevance = embedder.similarities([m.text for m in candidates], query)
+            picked = rank(candidates, relevance, now_of(state, a), weights_of(spec), spec.retrieval_top_k)
         lines, fitting = memory_section(a, [s.memory for s in picked], newest, spec.memory_prompt_tokens)
         picked = picked[:fitting]
         events: tuple[Event, ...] = ()

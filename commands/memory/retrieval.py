@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from troupe_es.domain.memory import StoredMemory
 
@@ -40,37 +41,48 @@ class Scored:
     total: float
 
 
+@lru_cache(maxsize=1 << 16)
+def _epoch_hours(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp() / 3600
+
+
 def hours_between(earlier: str | None, later: str | None) -> float:
     """Simulated hours from ``earlier`` to ``later`` (ISO texts; 0 when either is unknown)."""
     if not earlier or not later:
         return 0.0
-    delta = datetime.fromisoformat(later) - datetime.fromisoformat(earlier)
-    return max(0.0, delta.total_seconds() / 3600)
+    return max(0.0, _epoch_hours(later) - _epoch_hours(earlier))
+
+
+def rank(memories: Sequence[StoredMemory], relevance: "np.ndarray", now: str | None, weights: Weights,
+         k: int) -> list[Scored]:
+    """The ``k`` best of ``memories`` (highest total first; ties go to the newer memory, later in
+    the book), given each one's ``relevance`` (cosine similarity to the query), at simulated
+    time ``now``. Vectorised: only the ``k`` winners become :class:`Scored`."""
+    import numpy as np
+
+    n = len(memories)
+    if n == 0 or k <= 0:
+        return []
+    accessed = [m.last_access for m in memories]
+    at = {text: _epoch_hours(text) for text in set(accessed) if text}  # few distinct clock readings
+    last = np.array([at.get(text, np.nan) for text in accessed], dtype=np.float64)
+    hours = np.nan_to_num(_epoch_hours(now) - last, nan=0.0) if now else np.zeros(n)
+    recency = np.power(weights.decay, np.maximum(hours, 0.0))
+    importance = np.array([m.importance for m in memories], dtype=np.float64) / 10
+    relevance = np.asarray(relevance, dtype=np.float64)
+    total = weights.recency * recency + weights.importance * importance + weights.relevance * relevance
+    rounded = np.round(total, 6)
+    if k < n:
+        cut = np.partition(rounded, n - k)[n - k]
+        candidates = np.nonzero(rounded >= cut)[0]
+    else:
+        candidates = np.arange(n)
+    order = sorted(candidates.tolist(), key=lambda i: (-rounded[i], -i))[:k]
+    return [Scored(memories[i], round(float(recency[i]), 6), round(float(importance[i]), 6),
+                   round(float(relevance[i]), 6), float(rounded[i])) for i in order]
 
 
 def score(memories: Sequence[StoredMemory], vectors: "np.ndarray", query: "np.ndarray", now: str | None,
           weights: Weights) -> list[Scored]:
-    """Every memory scored against ``query`` at simulated time ``now`` (input order)."""
-    import numpy as np
-
-    if not memories:
-        return []
-    hours = np.array([hours_between(m.last_access, now) for m in memories])
-    recency = np.power(weights.decay, hours)
-    importance = np.array([m.importance / 10 for m in memories])
-    relevance = vectors @ query
-    total = weights.recency * recency + weights.importance * importance + weights.relevance * relevance
-    return [Scored(m, round(float(r), 6), round(float(i), 6), round(float(v), 6), round(float(t), 6))
-            for m, r, i, v, t in zip(memories, recency, importance, relevance, total)]
-
-
-def top(scored: Sequence[Scored], k: int, exclude: frozenset[str] = frozenset()) -> list[Scored]:
-    """The ``k`` best, highest total first; ties go to the newer memory (later in the book)."""
-    ranked = sorted(((s, i) for i, s in enumerate(scored) if s.memory.id not in exclude),
-                    key=lambda pair: (-pair[0].total, -pair[1]))
-    return [s for s, _ in ranked[:k]]
-
-
-def rank_all(scored: Sequence[Any]) -> list[Any]:
-    """All memories, highest total first (ties: the newer first)."""
-    return top(scored, len(scored))
+    """Every memory scored against ``query`` (unit vectors) at ``now``, best first."""
+    return rank(memories, vectors @ query, now, weights, len(memories))

@@ -10,7 +10,7 @@ from tests.cli.helpers import troupe
 from tests.memory.helpers import scenario
 from troupe_es.commands.memory.decide import decide_memory, victims
 from troupe_es.commands.memory.maintain import decayed
-from troupe_es.commands.memory.retrieval import Weights, score, top
+from troupe_es.commands.memory.retrieval import Weights, score
 from troupe_es.domain import AgentState
 from troupe_es.domain.memory import MemoryBook, StoredMemory
 from troupe_es.embeddings import Embeddings
@@ -27,7 +27,7 @@ def mem(i: int, text: str, importance: int = 5, at: str = "2026-03-01T09:00:00+0
 
 def ranked(memories, query, weights=Weights()):
     hasher = Embeddings().get("hash")
-    return top(score(memories, hasher.embed([m.text for m in memories]), hasher.embed([query])[0], NOW, weights), 5)
+    return score(memories, hasher.embed([m.text for m in memories]), hasher.embed([query])[0], NOW, weights)[:5]
 
 
 def test_of_two_equally_relevant_memories_the_newer_scores_higher():
@@ -104,7 +104,8 @@ def test_the_default_embedder_is_offline_and_deterministic():
     a = Embeddings().get("wordllama")
     b = Embeddings().get("wordllama")
     texts = ["The code for the safe is 4417", "Lunch is at noon", "What is the code of the safe?"]
-    va, vb = a.embed(texts), b.inner.embed(texts)
+    va, vb = a.inner.embed(texts), b.inner.embed(texts)  # two loads of the model
     assert np.array_equal(va, vb) and va.shape == (3, 256)
+    assert np.array_equal(a.embed(texts), va.astype(np.float32))  # the cache serves the same vectors
     assert np.allclose(np.linalg.norm(va, axis=1), 1.0)
     assert va[2] @ va[0] > va[2] @ va[1]  # the question is nearer the fact it asks about

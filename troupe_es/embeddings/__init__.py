@@ -46,31 +46,68 @@ def embedder_version(name: str) -> str:
 
 
 class CachedEmbedder:
-    """An embedder that embeds each distinct text once (memories are re-scored every turn)."""
+    """An embedder that embeds each distinct text once (memories are re-scored every turn).
 
-    def __init__(self, inner: Any, limit: int = 200_000) -> None:
+    Vectors live as rows of one growing float32 matrix; :meth:`similarities` scores many cached
+    texts against a query with one matrix product."""
+
+    def __init__(self, inner: Any, limit: int = 500_000) -> None:
         self.inner = inner
         self.name = inner.name
         self.version = inner.version
         self.limit = limit
-        self._vectors: dict[str, Any] = {}
+        self._rows: dict[str, int] = {}
+        self._matrix: Any = None
         self._lock = threading.Lock()
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
+    def _ensure(self, texts: list[str]) -> None:
         import numpy as np
 
-        found = {t: self._vectors.get(t) for t in dict.fromkeys(texts)}
-        missing = [t for t, v in found.items() if v is None]
-        if missing:
-            rows = self.inner.embed(missing)
-            found.update(zip(missing, rows))
-            with self._lock:
-                if len(self._vectors) + len(missing) > self.limit:
-                    self._vectors.clear()
-                self._vectors.update(zip(missing, rows))
+        rows = self._rows
+        missing = list(dict.fromkeys(t for t in texts if t not in rows))
+        if not missing:
+            return
+        vectors = np.asarray(self.inner.embed(missing), dtype=np.float32)
+        with self._lock:
+            if self._matrix is None or len(self._rows) + len(missing) > self.limit:
+                self._rows, self._matrix = {}, np.zeros((max(1024, 2 * len(missing)), vectors.shape[1]), np.float32)
+            used = len(self._rows)
+            if used + len(missing) > len(self._matrix):
+                grown = np.zeros((max(2 * len(self._matrix), used + len(missing)), vectors.shape[1]), np.float32)
+                grown[:used] = self._matrix[:used]
+                self._matrix = grown
+            self._matrix[used:used + len(missing)] = vectors
+            self._rows.update((t, used + i) for i, t in enumerate(missing))
+
+    def embed(self, texts: list[str]) -> "np.ndarray":
+        """One unit row per text (float32)."""
+        import numpy as np
+
         if not texts:
-            return np.zeros((0, 1))
-        return np.vstack([found[t] for t in texts])
+            return np.zeros((0, 1), np.float32)
+        self._ensure(texts)
+        with self._lock:
+            return self._matrix[[self._rows[t] for t in texts]]
+
+    def similarities(self, texts: list[str], query: str) -> "np.ndarray":
+        """Cosine similarity of each of ``texts`` to ``query``. Each row's dot product is computed
+        the same way whatever else the cache holds (einsum, not BLAS), so a replay in a fresh
+        process records the very same figures."""
+        import numpy as np
+
+        rows = self._rows
+        index = [rows.get(t, -1) for t in texts]
+        missing = [t for t, i in zip(texts, index) if i < 0] if -1 in index else []
+        if missing or query not in rows:
+            self._ensure(missing + [query])
+            if missing or self._rows is not rows:  # new rows, or the cache started over
+                rows = self._rows
+                self._ensure(list(texts))
+                index = [rows[t] for t in texts]
+        with self._lock:
+            used = len(rows)
+            sims = np.einsum("ij,j->i", self._matrix[:used], self._matrix[rows[query]])
+            return sims[np.array(index, dtype=np.int64)]
 
 
 class Embeddings:
