@@ -145,7 +145,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="Smaller runs (figures not comparable).")
     args = parser.parse_args()
     big, steps, mem_n = (20_000, 120, 20_000) if args.quick else (100_000, 1000, 100_000)
-    rows = []
+    rows: list[tuple[str, str, str]] = []
+
+    class Rows(list):
+        def append(self, row: tuple[str, str, str]) -> None:  # show progress on stderr
+            print("  ".join(row), file=sys.stderr, flush=True)
+            super().append(row)
+
+    rows = Rows()
     rows.append(("retrieval p95, 10k memories", f"{retrieval(10_000, 50):.2f} ms", "target <= 10 ms"))
     rows.append((f"retrieval p95, {big // 1000}k memories", f"{retrieval(big, 20):.2f} ms", "target <= 50 ms (100k)"))
     rate, single = embedder()

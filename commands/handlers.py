@@ -47,7 +47,7 @@ def start_run(cmd: StartRun, bus: "MessageBus") -> list["Recorded"]:
     memory = cmd.scenario.get("memory")
     embedder = None
     if memory is not None and "embeddings" in bus.services:
-        embedder = bus.services["embeddings"].info(memory.get("embedder") or "wordllama")
+        embedder = bus.services["embeddings"].info(memory.get("embedder") or "wordllama", memory.get("embedding_model"))
     return bus.record([bus.new("run", RunStarted(
         scenario_name=cmd.scenario_name, scenario=cmd.scenario, seed=cmd.seed,
         package_version=__version__, sim_start=cmd.sim_start, parent_run_id=cmd.parent_run_id,

@@ -1,7 +1,7 @@
 """The memory vector index: a stored projection of every run's memories in lancedb.
 
 One row per memory held (run, agent, memory id, kind, vector, text, importance, simulated time),
-one table per embedder, a checkpoint table, batched writes and compaction (lancedb writes one
+one table per offline embedder (runs embedding through an API are not indexed), a checkpoint table, batched writes and compaction (lancedb writes one
 table version per write). Rows are keyed by run and memory id, so delivering an event twice
 changes nothing; forgotten memories are deleted. ``rebuild`` = reset + apply the whole log: it
 re-embeds texts with each run's offline embedder (recorded in ``RunStarted``) and makes no LLM
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from troupe_es.embeddings import Embeddings
+from troupe_es.embeddings import OFFLINE, Embeddings
 from troupe_es.events import Recorded
 from troupe_es.store.base import EventStore
 
@@ -114,6 +114,8 @@ class MemoryIndex:
                     self._embedder_of_run[rec.run_id] = memory.get("embedder") or "wordllama"
             elif e.type == "MemoryStored":
                 embedder = self._embedder(rec.run_id)
+                if embedder not in OFFLINE:  # remote vectors are in the log, not recomputable offline
+                    continue
                 rows.setdefault(embedder, []).append({
                     "key": f"{rec.run_id}/{e.memory_id}", "run_id": rec.run_id, "agent": e.agent,
                     "memory_id": e.memory_id, "kind": e.kind, "text": e.text, "importance": e.importance,

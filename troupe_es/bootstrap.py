@@ -131,6 +131,10 @@ def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeS
     from troupe_es.snapshots import SnapshotPolicy, SnapshotWriter
 
     writer = SnapshotWriter(SnapshotPolicy(every=snapshot_every)) if snapshot_every else None
-    return MessageBus(store, run_id, handlers=HANDLERS, gateway=gateway, persona_facts=persona_facts,
-                      settings=settings, state=state, observers=observers, snapshots=writer,
-                      capabilities=CAPABILITIES, services=services())
+    bus = MessageBus(store, run_id, handlers=HANDLERS, gateway=gateway, persona_facts=persona_facts,
+                     settings=settings, state=state, observers=observers, snapshots=writer,
+                     capabilities=CAPABILITIES, services=services())
+    from troupe_es.embeddings import RunEmbeddings
+
+    bus.services["embeddings"] = RunEmbeddings(bus.services["embeddings"], bus)
+    return bus

@@ -48,7 +48,7 @@ def query_text(agent: AgentState) -> str:
 
 def embedder_for(state: RunState, spec: Any, services: Mapping[str, Any]) -> Any:
     """The run's embedder; refuses one whose version differs from what ``RunStarted`` recorded."""
-    embedder = services["embeddings"].get(spec.embedder)
+    embedder = services["embeddings"].get(spec.embedder, spec.embedding_model)
     recorded = state.embedder
     if recorded and (recorded.get("name"), recorded.get("version")) != (embedder.name, embedder.version):
         raise ConfigurationError(
@@ -91,7 +91,7 @@ class MemoryCapability:
         query = query_text(a)
         if candidates and spec.retrieval_top_k:
             embedder = embedder_for(state, spec, services)
-            relevance = embedder.similarities([m.text for m in candidates], query)
+            relevance = embedder.similarities([m.text for m in candidates], query, agent=agent)
             picked = rank(candidates, relevance, now_of(state, a), weights_of(spec), spec.retrieval_top_k)
         lines, fitting = memory_section(a, [s.memory for s in picked], newest, spec.memory_prompt_tokens)
         picked = picked[:fitting]

@@ -143,3 +143,26 @@ def test_state_at_a_position_shows_memory_as_it_was(tmp_path):
     late_ids = [m["id"] for m in late["book"]["items"]]
     assert early_ids == [first.event.memory_id]
     assert first.event.memory_id not in late_ids and len(late_ids) >= 6
+
+
+def test_api_embeddings_are_recorded_like_chat_calls_and_replayed(tmp_path):
+    store = f"sqlite:///{tmp_path / 'events.db'}"
+    path = scenario(tmp_path, memory={"embedder": "openai", "embedding_model": "text-embedding-3-small",
+                                      "max_episodic_memory_size": 10},
+                    script=[{"tell": {"to": "Ana", "text": "The code for the safe is 4417."}}, {"run": 8}])
+    one = run(path, store, "--no-cache")
+    eight = run(path, store, "--no-cache", "--parallel", "8")
+    assert [r.content_hash for r in events(store, one)] == [r.content_hash for r in events(store, eight)]
+    records = events(store, one)
+    embeds = [r for r in records if r.event.type == "LLMCallRequested" and r.event.purpose == "embedding"]
+    assert embeds and all(r.event.model == "text-embedding-3-small" for r in embeds)
+    texts = {m["content"] for r in embeds for m in r.event.messages}
+    assert len(texts) == sum(len(r.event.messages) for r in embeds)  # every text is embedded once
+    for recall in (r for r in records if r.event.type == "MemoriesRecalled"):
+        stored = {r.event.memory_id: r.event.text for r in records
+                  if r.event.type == "MemoryStored" and r.position < recall.position}
+        assert {stored[i] for i in recall.event.memory_ids} <= texts  # embedded before it was recalled
+    started = next(r.event for r in records if r.event.type == "RunStarted")
+    assert started.embedder == {"name": "openai", "version": "text-embedding-3-small"}
+    res = troupe("replay", one, "--verify", "--json", store=store)
+    assert res.code == 0 and json.loads(res.out)["verified"], res.err

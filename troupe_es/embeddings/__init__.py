@@ -2,8 +2,10 @@
 
 Adapters: ``wordllama`` (the default: an offline embedder whose weights ship inside its PyPI
 wheel; its vectors are a pure function of its package version and the text, so ``RunStarted``
-records the version and replay refuses another), and ``hash`` (hashed bag of words, for unit
-tests). :class:`Embeddings` hands out one cached adapter per name; vectors are cached per text.
+records the version and replay refuses another), ``openai`` (any OpenAI-compatible embeddings
+endpoint through the LLM gateway, recorded like chat calls: :mod:`troupe_es.embeddings.remote`),
+and ``hash`` (hashed bag of words, for unit tests). :class:`Embeddings` hands out one cached
+offline adapter per name; :class:`RunEmbeddings` adds the run's gateway embedder.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from troupe_es.errors import ConfigurationError
 if TYPE_CHECKING:
     import numpy as np
 
-EMBEDDERS = ("wordllama", "hash")
+EMBEDDERS = ("wordllama", "hash", "openai")
+OFFLINE = ("wordllama", "hash")
+"""Embedders whose vectors are a pure function of their version and the text (never recorded)."""
 """Embedder names a scenario's ``memory.embedder`` may use."""
 
 
@@ -42,6 +46,8 @@ def embedder_version(name: str) -> str:
                                      "(pip install wordllama, or use embedder: hash)") from None
     if name == "hash":
         return "1"
+    if name == "openai":
+        return "remote"
     raise ConfigurationError(f"memory.embedder: unknown embedder {name!r} (use {', '.join(EMBEDDERS)})")
 
 
@@ -89,7 +95,7 @@ class CachedEmbedder:
         with self._lock:
             return self._matrix[[self._rows[t] for t in texts]]
 
-    def similarities(self, texts: list[str], query: str) -> "np.ndarray":
+    def similarities(self, texts: list[str], query: str, **_: Any) -> "np.ndarray":
         """Cosine similarity of each of ``texts`` to ``query``. Each row's dot product is computed
         the same way whatever else the cache holds (einsum, not BLAS), so a replay in a fresh
         process records the very same figures."""
@@ -117,19 +123,44 @@ class Embeddings:
         self._loaded: dict[str, CachedEmbedder] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str) -> CachedEmbedder:
+    def get(self, name: str, model: str | None = None) -> CachedEmbedder:
+        """The offline embedder ``name`` (``model`` is for remote embedders only)."""
         with self._lock:
             if name not in self._loaded:
                 self._loaded[name] = CachedEmbedder(_make(name))
             return self._loaded[name]
 
-    def info(self, name: str) -> dict[str, str]:
-        """``{"name", "version"}`` of embedder ``name``, without loading it."""
-        return {"name": name, "version": embedder_version(name)}
+    def info(self, name: str, model: str | None = None) -> dict[str, str]:
+        """``{"name", "version"}`` of embedder ``name`` (a remote one: its model), without loading it."""
+        return {"name": name, "version": model if name == "openai" and model else embedder_version(name)}
+
+
+class RunEmbeddings:
+    """One run's embedders: the process's offline ones, and its own gateway embedder."""
+
+    def __init__(self, offline: Embeddings, bus: Any) -> None:
+        self.offline = offline
+        self.bus = bus
+        self._remote: dict[str, Any] = {}
+
+    def get(self, name: str, model: str | None = None) -> Any:
+        if name != "openai":
+            return self.offline.get(name)
+        from troupe_es.embeddings.remote import GatewayEmbedder
+
+        model = model or "text-embedding-3-small"
+        if model not in self._remote:
+            self._remote[model] = GatewayEmbedder(self.bus, model)
+        return self._remote[model]
+
+    def info(self, name: str, model: str | None = None) -> dict[str, str]:
+        return self.offline.info(name, model)
 
 
 def _make(name: str) -> Any:
     embedder_version(name)  # a clear error for an unknown or missing embedder
+    if name not in OFFLINE:
+        raise ConfigurationError(f"memory.embedder: {name} embeds through a run's gateway, not offline")
     if name == "wordllama":
         from troupe_es.embeddings.wordllama_embedder import WordLlamaEmbedder
 

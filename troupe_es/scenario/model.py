@@ -196,7 +196,8 @@ class MemorySpec(Strict):
     """The ``memory:`` section: bounded episodic memory, hybrid retrieval, consolidation,
     reflection and the forgetting curve (docs/memory.md explains every knob)."""
 
-    embedder: Literal["wordllama", "hash"] = "wordllama"
+    embedder: Literal["wordllama", "openai", "hash"] = "wordllama"
+    embedding_model: str = Field(default="text-embedding-3-small", min_length=1)
     max_episodic_memory_size: int = Field(default=1000, ge=1)
     memory_cleanup_strategy: Literal["fifo", "age", "relevance"] = "fifo"
     retrieval_top_k: int = Field(default=6, ge=0)
