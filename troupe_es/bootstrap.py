@@ -102,9 +102,11 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
                  base_url: str | None = None, cache: bool = True, replay_of: str | None = None,
                  budget: dict[str, float] | None = None, max_concurrency: int = 8,
                  provider_options: dict[str, Any] | None = None,
-                 budget_spent: tuple[int, float] = (0, 0.0)) -> Any:
+                 budget_spent: tuple[int, float] = (0, 0.0), semantic_cache: float | None = None) -> Any:
     """The LLM gateway for a run. ``replay_of`` makes it strict replay (no provider at all).
-    ``budget_spent`` (tokens, US dollars) counts against ``budget`` (a resumed run's spending)."""
+    ``budget_spent`` (tokens, US dollars) counts against ``budget`` (a resumed run's spending).
+    ``semantic_cache`` (a cosine threshold) lets an exact-cache miss reuse a similar request's
+    completion (cache mode only)."""
     from troupe_es.projections.llm_cache import cache_for_store
     from troupe_es.llm import Budget, LLMGateway, make_provider
 
@@ -119,8 +121,15 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
                           max_concurrency=max_concurrency, budget=budget_obj,
                           cache=cache_for_store(store))
     provider = make_provider(llm, model=model, base_url=base_url, **(provider_options or {}))
+    semantic = None
+    if semantic_cache is not None:
+        if not cache:
+            raise ConfigurationError("--semantic-cache needs the cache: drop --no-cache")
+        from troupe_es.llm.semantic import SemanticCache
+
+        semantic = SemanticCache(store, semantic_cache, services()["embeddings"].get("wordllama"))
     return LLMGateway(store, provider, mode="cache" if cache else "live", max_concurrency=max_concurrency,
-                      budget=budget_obj, cache=cache_for_store(store))
+                      budget=budget_obj, cache=cache_for_store(store), semantic=semantic)
 
 
 def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeSettings = RuntimeSettings(),
