@@ -60,6 +60,7 @@ class MemoryIndex:
         self.embeddings = embeddings or Embeddings()
         self.writes = 0
         self._embedder_of_run: dict[str, str] = {}
+        self._fresh: set[str] = set()  # tables created since the last reset: plain appends suffice
 
     # -- checkpoint -------------------------------------------------------------------------
     def checkpoint(self) -> int:
@@ -84,6 +85,7 @@ class MemoryIndex:
         for name in self._tables():
             self.db.drop_table(name)
         self._embedder_of_run.clear()
+        self._fresh = {"*"}
 
     def catch_up(self, batch: int = 5000) -> int:
         """Apply every event after the checkpoint, ``batch`` events a write; returns how many."""
@@ -152,6 +154,10 @@ class MemoryIndex:
         name = f"memories_{embedder}"
         if name not in self._tables():
             self.db.create_table(name, data)
+            if "*" in self._fresh:
+                self._fresh.add(name)
+        elif name in self._fresh:  # rebuilding from the log: every key is new
+            self.db.open_table(name).add(data)
         else:
             table = self.db.open_table(name)
             table.merge_insert("key").when_matched_update_all().when_not_matched_insert_all().execute(data)
@@ -198,7 +204,7 @@ def status(store: EventStore) -> dict[str, Any]:
 def rebuild(store: EventStore, **_: Any) -> dict[str, Any]:
     index = MemoryIndex(store)
     index.reset()
-    index.catch_up()
+    index.catch_up(batch=20_000)
     index.compact()
     last = store.last_position()
     index._save_checkpoint(max(last, index.checkpoint()))

@@ -9,6 +9,7 @@ from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
 
 _PARSED: dict[str, Any] = {}
+_BY_ID: dict[int, tuple[Any, Any]] = {}
 
 
 def memory_settings(state: RunState, agent: str) -> Any:
@@ -20,6 +21,9 @@ def memory_settings(state: RunState, agent: str) -> Any:
     from troupe_es.events.canonical import canonical_json
     from troupe_es.scenario.model import MemorySpec
 
+    cached = _BY_ID.get(id(state.memory_config))
+    if cached is not None and cached[0] is state.memory_config:
+        return cached[1].for_agent(agent)
     key = canonical_json(state.memory_config)
     spec = _PARSED.get(key)
     if spec is None:
@@ -29,6 +33,9 @@ def memory_settings(state: RunState, agent: str) -> Any:
             err = exc.errors()[0]
             raise ConfigurationError(f"memory.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
         _PARSED[key] = spec
+    if len(_BY_ID) > 64:
+        _BY_ID.clear()
+    _BY_ID[id(state.memory_config)] = (state.memory_config, spec)  # the dict is kept alive: ids stay unique
     return spec.for_agent(agent)
 
 
