@@ -6,8 +6,9 @@
    at 10k and 100k memories per agent, embeddings cached: p95 (targets 10 ms and 50 ms).
 2. The offline embedder (wordllama): sentences/s batched and p95 of one sentence (targets
    >= 10k/s and <= 1 ms).
-3. Whole action prompt of a 2-agent run with memory (example personas): at step 1,000 vs step
-   50 (target <= 1.2x and <= 2,000 tokens at 4 characters a token).
+3. Whole action prompt of a 2-agent run with memory (the example Lisa and Oscar, TinyTroupe's
+   personas): at step 1,000 vs step 50 (target <= 1.2x and <= 2,000 tokens at 4 characters a
+   token; TinyTroupe sends about 28k characters per action call with Lisa).
 4. Rebuild of the lancedb memory projection from 100k stored memories (target <= 10 s).
 5. Framework overhead per agent-step (mock LLM, 0 ms) with memory on and off (target <= 2x), the
    embedder already loaded (loading it, about 0.7 s, is start-up).
@@ -91,7 +92,7 @@ def embedder() -> tuple[float, float]:
 
 def memory_scenario(path: Path, steps: int, name: str, memory: bool) -> Path:
     lines = [f"name: {name}", "seed: 1", "world: {name: Room, step: 15m}", "personas:"]
-    lines += [f"  - file: {p}" for p in PERSONAS[:2]]
+    lines += [f"  - file: {p}" for p in PERSONAS if Path(p).name in ("lisa.agent.json", "oscar.agent.json")]
     if memory:
         lines.append("memory: {embedder: wordllama}")
     lines += ["script:", "  - broadcast: What would make you buy a new breakfast cereal?", f"  - run: {steps}"]

@@ -113,3 +113,17 @@ def test_person_memory_stats_on_the_facade(tmp_path):
     assert stats["stored"] == len([r for r in sim.events(type="MemoryStored", agent="Ana")]) > 0
     assert len(stats["series"]) == 3 and stats["by_kind"]["episodic"] == stats["held"]
     sim.close()
+
+
+def test_the_debuggers_state_shows_memory_as_it_was(memory_run):
+    store, run_id, _ = memory_run
+    forgotten = next(r for r in events(store, run_id, "MemoryForgotten") if r.event.agent == "Ana")
+    gone = forgotten.event.memory_ids[0]
+    res = troupe("debug", run_id, "--commands", f"goto {forgotten.position - 1}; state Ana; goto {forgotten.position}; "
+                 "state Ana", store=store)
+    assert res.code == 0, res.out + res.err
+    before, after = res.out.split("== agent Ana ==")[1:3]
+    assert "stored memory" in before and "forgotten" in before
+    held = lambda text: int(text.split("held")[1].split()[0])  # noqa: E731
+    assert held(after) == held(before) - len(forgotten.event.memory_ids)
+    assert gone not in after

@@ -97,8 +97,8 @@ class CachedEmbedder:
 
     def similarities(self, texts: list[str], query: str, **_: Any) -> "np.ndarray":
         """Cosine similarity of each of ``texts`` to ``query``. Each row's dot product is computed
-        the same way whatever else the cache holds (einsum, not BLAS), so a replay in a fresh
-        process records the very same figures."""
+        the same way whatever else the cache holds (einsum over contiguous float32 rows, not
+        BLAS), so a replay in a fresh process records the very same figures."""
         import numpy as np
 
         rows = self._rows
@@ -112,8 +112,11 @@ class CachedEmbedder:
                 index = [rows[t] for t in texts]
         with self._lock:
             used = len(rows)
-            sims = np.einsum("ij,j->i", self._matrix[:used], self._matrix[rows[query]])
-            return sims[np.array(index, dtype=np.int64)]
+            picked = np.array(index, dtype=np.int64)
+            query_row = self._matrix[rows[query]]
+            if 4 * len(picked) < used:  # a few texts of a big cache: gather them first
+                return np.einsum("ij,j->i", self._matrix[picked], query_row)
+            return np.einsum("ij,j->i", self._matrix[:used], query_row)[picked]
 
 
 class Embeddings:
