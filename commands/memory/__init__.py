@@ -12,6 +12,7 @@ Consolidation and reflection run after each step (:mod:`troupe_es.commands.memor
 from __future__ import annotations
 
 import logging
+from operator import attrgetter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from troupe_es.errors import ConfigurationError
 from troupe_es.events import Event, MemoriesRecalled, MemoryPressureWarned
 
 log = logging.getLogger("troupe_es.memory")
+TEXT = attrgetter("text")
 
 IMPORTANCE_FIELD = Field(ge=1, le=10, description=(
     "How important is what you perceived since your last turn, for you: 1 (mundane, e.g. small "
@@ -91,7 +93,7 @@ class MemoryCapability:
         query = query_text(a)
         if candidates and spec.retrieval_top_k:
             embedder = embedder_for(state, spec, services)
-            relevance = embedder.similarities([m.text for m in candidates], query, agent=agent)
+            relevance = embedder.similarities(list(map(TEXT, candidates)), query, agent=agent)
             picked = rank(candidates, relevance, now_of(state, a), weights_of(spec), spec.retrieval_top_k)
         lines, fitting = memory_section(a, [s.memory for s in picked], newest, spec.memory_prompt_tokens)
         picked = picked[:fitting]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,10 @@ class Scored:
     total: float
 
 
+_LAST_ACCESS = attrgetter("last_access")
+_IMPORTANCE = attrgetter("importance")
+
+
 @lru_cache(maxsize=1 << 16)
 def _epoch_hours(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp() / 3600
@@ -63,12 +68,13 @@ def rank(memories: Sequence[StoredMemory], relevance: "np.ndarray", now: str | N
     n = len(memories)
     if n == 0 or k <= 0:
         return []
-    accessed = [m.last_access for m in memories]
+    accessed = list(map(_LAST_ACCESS, memories))
     at = {text: _epoch_hours(text) for text in set(accessed) if text}  # few distinct clock readings
-    last = np.array([at.get(text, np.nan) for text in accessed], dtype=np.float64)
+    at[None] = np.nan
+    last = np.fromiter(map(at.__getitem__, accessed), dtype=np.float64, count=n)
     hours = np.nan_to_num(_epoch_hours(now) - last, nan=0.0) if now else np.zeros(n)
     recency = np.power(weights.decay, np.maximum(hours, 0.0))
-    importance = np.array([m.importance for m in memories], dtype=np.float64) / 10
+    importance = np.fromiter(map(_IMPORTANCE, memories), dtype=np.float64, count=n) / 10
     relevance = np.asarray(relevance, dtype=np.float64)
     total = weights.recency * recency + weights.importance * importance + weights.relevance * relevance
     rounded = np.round(total, 6)

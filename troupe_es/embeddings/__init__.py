@@ -102,8 +102,8 @@ class CachedEmbedder:
         import numpy as np
 
         rows = self._rows
-        index = [rows.get(t, -1) for t in texts]
-        missing = [t for t, i in zip(texts, index) if i < 0] if -1 in index else []
+        index = list(map(rows.get, texts))
+        missing = [t for t, i in zip(texts, index) if i is None] if None in index else []
         if missing or query not in rows:
             self._ensure(missing + [query])
             if missing or self._rows is not rows:  # new rows, or the cache started over
