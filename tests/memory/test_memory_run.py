@@ -128,6 +128,14 @@ def test_replay_verify_passes_and_parallel_turns_give_identical_hashes(tmp_path)
     res = troupe("replay", one, "--verify", "--json", store=store)
     assert res.code == 0, res.err
     assert json.loads(res.out)["verified"]
+    at = next(r.position for r in events(store, one, "MemoryConsolidated"))
+    fork = troupe("fork", one, "--at", str(at), "-q", store=store)
+    assert fork.code == 0, fork.err
+    child = fork.out.strip().splitlines()[-1]
+    inherited = [r.event.memory_id for r in events(store, one, "MemoryStored") if r.position <= at]
+    child_stored = [r.event.memory_id for r in events(store, child, "MemoryStored")]
+    assert child_stored[:len(inherited)] == inherited and len(child_stored) > len(inherited)
+    assert troupe("replay", child, "--verify", store=store).code == 0
 
 
 def test_state_at_a_position_shows_memory_as_it_was(tmp_path):
