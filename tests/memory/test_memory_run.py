@@ -174,3 +174,22 @@ def test_api_embeddings_are_recorded_like_chat_calls_and_replayed(tmp_path):
     assert started.embedder == {"name": "openai", "version": "text-embedding-3-small"}
     res = troupe("replay", one, "--verify", "--json", store=store)
     assert res.code == 0 and json.loads(res.out)["verified"], res.err
+
+
+def test_a_memory_run_stopped_by_its_budget_resumes_and_replays_verified(tmp_path):
+    store = f"sqlite:///{tmp_path / 'events.db'}"
+    path = scenario(tmp_path, memory={"embedder": "openai", "max_episodic_memory_size": 10,
+                                      "consolidation_threshold": 6},
+                    script=[{"tell": {"to": "Ana", "text": "The code for the safe is 4417."}}, {"run": 12}])
+    stopped = troupe("run", path, "-q", "--budget-tokens", "6000", store=store)
+    run_id = stopped.out.strip().splitlines()[-1]
+    assert events(store, run_id, "RunInterrupted")
+    embedded_before = len([r for r in events(store, run_id, "LLMCallRequested") if r.event.purpose == "embedding"])
+    resumed = troupe("resume", run_id, "-q", store=store)
+    assert resumed.code == 0, resumed.err
+    requests = [r.event for r in events(store, run_id, "LLMCallRequested") if r.event.purpose == "embedding"]
+    texts = [m["content"] for e in requests for m in e.messages]
+    assert len(requests) > embedded_before and len(texts) == len(set(texts))  # nothing paid for twice
+    assert len(events(store, run_id, "StepCompleted")) == 12
+    res = troupe("replay", run_id, "--verify", "--json", store=store)
+    assert res.code == 0 and json.loads(res.out)["verified"], res.out + res.err
