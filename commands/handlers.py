@@ -46,11 +46,15 @@ def start_run(cmd: StartRun, bus: "MessageBus") -> list["Recorded"]:
     with (in a replay, the identity the replayed run recorded)."""
     if bus.state.status != "new":
         raise SimulationError(f"run {bus.run_id} has already started")
+    memory = cmd.scenario.get("memory")
+    embedder = None
+    if memory is not None and "embeddings" in bus.services:
+        embedder = bus.services["embeddings"].info(memory.get("embedder") or "wordllama", memory.get("embedding_model"))
     return bus.record([bus.new("run", RunStarted(
         scenario_name=cmd.scenario_name, scenario=cmd.scenario, seed=cmd.seed,
         package_version=__version__, sim_start=cmd.sim_start, parent_run_id=cmd.parent_run_id,
         fork_position=cmd.fork_position, llm_provider=getattr(bus.gateway, "identity", None),
-        settings=cmd.settings), sim_time=cmd.sim_start)])
+        settings=cmd.settings, embedder=embedder), sim_time=cmd.sim_start)])
 
 
 def define_persona(cmd: DefinePersona, bus: "MessageBus") -> list["Recorded"]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from troupe_es.commands.models import AskPoll
 from troupe_es.commands.step import call_all, completion_id, prepare_llm
-from troupe_es.commands.turn import build_poll_messages
+from troupe_es.commands.turn import active_capabilities, build_poll_messages
 from troupe_es.errors import SimulationError
 from troupe_es.events import PollAnswered, PollClosed
 
@@ -50,8 +50,11 @@ def ask_poll(cmd: AskPoll, bus: "MessageBus") -> list["Recorded"]:
     snapshot = bus.state
 
     def answer(agent: str):  # noqa: ANN202
+        sections = [line for cap in active_capabilities(bus.capabilities, snapshot, agent)
+                    for line in cap.section(snapshot, agent)]
         messages = build_poll_messages(snapshot, agent, question=cmd.question, options=cmd.options,
-                                       persona_facts=bus.persona_facts(snapshot.agents[agent].persona))
+                                       persona_facts=bus.persona_facts(snapshot.agents[agent].persona),
+                                       sections=sections)
         return agent, prepare_llm(bus, agent, messages, model, call_id=f"{agent}/{poll_id}", step=world.step,
                                   causation_id=None, purpose="poll", world=cmd.world)
 

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from troupe_es.commands.models import FinishStep, InterruptRun, ResumeRun
-from troupe_es.commands.step import apply_interventions, draw_order, play_turns
+from troupe_es.commands.step import after_turns, apply_interventions, draw_order, play_turns
 from troupe_es.errors import SimulationError
 from troupe_es.events import RandomDrawn, RunInterrupted, RunResumed, StepCompleted
 
@@ -163,6 +163,7 @@ def finish_step(cmd: FinishStep, bus: "MessageBus") -> list["Recorded"]:
     recorded += records
     if failure is not None:
         raise failure
+    recorded += after_turns(bus, name, step, started.event_id)
     world = bus.state.worlds[name]
     seconds = cmd.step_seconds or world.step_seconds
     end = started.sim_time + timedelta(seconds=seconds) if started.sim_time else None

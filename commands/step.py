@@ -19,7 +19,7 @@ from troupe_es.commands.deliver import deliveries
 from troupe_es.commands.handlers import broadcast, perceive
 from troupe_es.commands.interventions import Intervention, due
 from troupe_es.commands.models import AdvanceStep, Broadcast, Perceive, TakeTurn
-from troupe_es.commands.turn import TurnOutput, build_turn_messages, decide_turn
+from troupe_es.commands.turn import Contributions, build_turn_messages, contributions, decide_capabilities, decide_turn
 from troupe_es.domain import RunState
 from troupe_es.errors import SimulationError, TroupeError
 from troupe_es.events import (
@@ -81,9 +81,10 @@ def prepare_llm(bus: "MessageBus", agent: str, messages: list[dict[str, str]], o
     return bus.gateway.prepare(request, ctx, output_model=output_model)
 
 
-def record_requests(bus: "MessageBus", calls: list["PreparedCall"]) -> None:
-    """Commit the requests of calls about to be made, in one batch and in the canonical order."""
-    bus.record([call.requested for call in calls])
+def record_requests(bus: "MessageBus", calls: list["PreparedCall"], before: Sequence[NewEvent] = ()) -> None:
+    """Commit the requests of calls about to be made, in one batch and in the canonical order,
+    after ``before`` (what the turns' prompts were built from, e.g. ``MemoriesRecalled``)."""
+    bus.record(list(before) + [call.requested for call in calls])
 
 
 def finish_llm(bus: "MessageBus", agent: str, call: "PreparedCall") -> LLMOutcome:
@@ -101,15 +102,16 @@ def finish_llm(bus: "MessageBus", agent: str, call: "PreparedCall") -> LLMOutcom
     return LLMOutcome(agent, stamp(buffer), output=parsed)
 
 
-def call_all(bus: "MessageBus", calls: list[tuple[str, "PreparedCall"]]) -> list[LLMOutcome]:
-    """Commit every call's request, then make the calls concurrently; outcomes in input order."""
-    record_requests(bus, [call for _, call in calls])
-    by_agent = dict(calls)
-    return run_concurrently(bus, [agent for agent, _ in calls], lambda agent: finish_llm(bus, agent, by_agent[agent]))
+def call_all(bus: "MessageBus", calls: list[tuple[str, "PreparedCall"]],
+             before: Sequence[NewEvent] = ()) -> list[LLMOutcome]:
+    """Commit every call's request (after ``before``), then make the calls concurrently;
+    outcomes in input order."""
+    record_requests(bus, [call for _, call in calls], before)
+    return run_concurrently(bus, list(range(len(calls))), lambda i: finish_llm(bus, *calls[i]))
 
 
-def run_concurrently(bus: "MessageBus", agents: list[str], work) -> list[LLMOutcome]:  # noqa: ANN001
-    """``work(agent)`` for every agent, ``settings.parallel`` at a time, results in input order.
+def run_concurrently(bus: "MessageBus", agents: list[Any], work) -> list[LLMOutcome]:  # noqa: ANN001
+    """``work(item)`` for every item (agent), ``settings.parallel`` at a time, results in input order.
 
     On an interruption (Ctrl-C, SIGTERM) calls not yet started are cancelled and the interruption
     propagates at once; calls in flight finish in the background and are never recorded."""
@@ -160,15 +162,20 @@ def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
     delivered — a resumed step). Returns the records and the first LLM error (if any)."""
     snapshot = snapshot or bus.state
     max_actions = bus.settings.max_actions
+    contrib: dict[str, Contributions] = {
+        agent: contributions(bus.capabilities, snapshot, agent, bus.services) for agent in agents}
 
     def turn(agent: str) -> tuple[str, PreparedCall]:
         messages = build_turn_messages(snapshot, agent, max_actions=max_actions,
-                                       persona_facts=bus.persona_facts(snapshot.agents[agent].persona))
+                                       persona_facts=bus.persona_facts(snapshot.agents[agent].persona),
+                                       sections=contrib[agent].lines)
         call_id = f"{agent}/step-{step}/turn-{snapshot.agents[agent].turns}"
-        return agent, prepare_llm(bus, agent, messages, TurnOutput, call_id=call_id, step=step,
+        return agent, prepare_llm(bus, agent, messages, contrib[agent].output_model, call_id=call_id, step=step,
                                   causation_id=causation_id, purpose="turn", world=world)
 
-    outcomes = call_all(bus, [turn(agent) for agent in agents])
+    before = [bus.new(f"agent/{agent}", event, world=world, causation_id=causation_id)
+              for agent in agents for event in contrib[agent].events]
+    outcomes = call_all(bus, [turn(agent) for agent in agents], before)
     recorded: list[Recorded] = []
     actions: list[Recorded] = []
     w = snapshot.worlds[world]
@@ -180,6 +187,7 @@ def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
             try:
                 decided = decide_turn(agent, outcome.output, reachable=w.accessible_to(agent.name),
                                       members=w.members, max_actions=max_actions)
+                decided += decide_capabilities(snapshot, agent.name, outcome.output, decided, contrib[agent.name])
             except Exception:  # a bug: the step's paid calls reach the log (and its replay) before it surfaces
                 bus.record(batch + [ev for later in outcomes[index + 1:] for ev in later.events])
                 raise
@@ -193,6 +201,16 @@ def play_turns(bus: "MessageBus", world: str, agents: list[str], *, step: int,
     recorded += bus.record([bus.new(stream, event, world=world, causation_id=actions[i].event_id)
                             for stream, event, i in delivered])
     return recorded, next((o.error for o in outcomes if o.error is not None), None)
+
+
+def after_turns(bus: "MessageBus", world: str, step: int, causation_id: str | None) -> list["Recorded"]:
+    """What the capabilities do once every agent of the step has acted (e.g. memory upkeep)."""
+    recorded: list[Recorded] = []
+    for capability in bus.capabilities:
+        hook = getattr(capability, "after_step", None)
+        if hook is not None:
+            recorded += hook(bus, world, step, causation_id)
+    return recorded
 
 
 def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
@@ -221,6 +239,7 @@ def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
     recorded += records
     if failure is not None:
         raise failure
+    recorded += after_turns(bus, name, step, started.event_id)
     recorded += bus.record([bus.new(f"world/{name}", StepCompleted(world=name, step=step), sim_time=end)])
     return recorded
 

@@ -1,18 +1,28 @@
 """An agent's turn: the prompt it sees, the structured output it must return, and the pure
 ``decide_turn`` that turns that output into events (DONE appended, repetition guard applied).
+
+The turn is composed, not grown (DESIGN §6): this module is the assembler and knows no
+capability by name. A :class:`Capability` (memory, and later knowledge, tools, emotions, ...)
+contributes prompt sections, structured-output fields and action types, events recorded before
+the call (what it put in the prompt) and a decide function for the output; the composition root
+(:mod:`troupe_es.bootstrap`) registers them in ``CAPABILITIES``.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from troupe_es.domain import AgentState, RunState
 from troupe_es.events import ActionTaken, CognitiveStateChanged, Event, RepetitionSuppressed
 
 ActionType = Literal["TALK", "THINK", "REACH_OUT", "DONE"]
+CORE_ACTIONS = ("TALK", "THINK", "REACH_OUT", "DONE")
 REPETITION_THRESHOLD = 0.9
 """Similarity (0..1) at or above which an action counts as a repetition of the previous one."""
 PROMPT_MEMORY_ITEMS = 12
@@ -47,6 +57,109 @@ class TurnOutput(BaseModel):
     cognitive_state: CognitiveUpdate
 
 
+@dataclass(frozen=True)
+class Preparation:
+    """What a capability adds to one agent's turn before the call: prompt lines, events to
+    record with the request (before the provider is called), and a note for its decide."""
+
+    lines: tuple[str, ...] = ()
+    events: tuple[Event, ...] = ()
+    note: Any = None
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """Every active capability's contribution to one agent's turn, in registration order."""
+
+    preparations: tuple[tuple[Any, Preparation], ...] = ()
+    output_model: type[BaseModel] = field(default=None)  # type: ignore[assignment]
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for _, prep in self.preparations for line in prep.lines]
+
+    @property
+    def events(self) -> list[Event]:
+        return [event for _, prep in self.preparations for event in prep.events]
+
+
+class Capability(Protocol):
+    """A slice that adds to an agent's turn (registered in ``bootstrap.CAPABILITIES``)."""
+
+    name: str
+
+    def active(self, state: RunState, agent: str) -> bool:
+        """Whether the capability takes part in ``agent``'s turns (its configuration)."""
+
+    def output_fields(self, state: RunState, agent: str) -> Mapping[str, tuple[Any, Any]]:
+        """Extra fields of the turn's structured output: name -> (annotation, pydantic Field)."""
+
+    def action_types(self, state: RunState, agent: str) -> Sequence[str]:
+        """Extra action types the turn's output may use."""
+
+    def prepare(self, state: RunState, agent: str, services: Mapping[str, Any]) -> Preparation:
+        """The prompt section and the events to record before the call (pure but for ports in
+        ``services``, whose answers the events record)."""
+
+    def section(self, state: RunState, agent: str) -> list[str]:
+        """The prompt section when nothing is recorded before the call (a poll)."""
+
+    def decide(self, state: RunState, agent: str, output: BaseModel, turn: Sequence[Event],
+               preparation: Preparation) -> list[Event]:
+        """Events from the output, after the turn's own ``turn`` events (pure).
+
+        A capability may also define ``after_step(bus, world, step, causation_id)``: work done
+        once every agent of a step has acted (memory consolidation, ...)."""
+
+
+def active_capabilities(capabilities: Sequence[Capability], state: RunState, agent: str) -> list[Capability]:
+    """The capabilities that take part in ``agent``'s turn."""
+    return [c for c in capabilities if c.active(state, agent)]
+
+
+@lru_cache(maxsize=64)
+def _composed_model(fields: tuple[tuple[str, Any, Any], ...], actions: tuple[str, ...]) -> type[BaseModel]:
+    action_model: type[BaseModel] = TurnAction
+    if actions:
+        kinds = Literal[tuple(dict.fromkeys(CORE_ACTIONS[:-1] + actions + ("DONE",)))]  # type: ignore[misc]
+        action_model = create_model("TurnAction", __base__=TurnAction,
+                                    type=(kinds, Field(description=TurnAction.model_fields["type"].description)))
+    extra = {name: (annotation, info) for name, annotation, info in fields}
+    if actions:
+        extra["actions"] = (list[action_model], ...)  # type: ignore[valid-type]
+    return create_model("TurnOutput", __base__=TurnOutput, **extra)
+
+
+def turn_output_model(capabilities: Sequence[Capability], state: RunState, agent: str) -> type[BaseModel]:
+    """The structured output of ``agent``'s turn: :class:`TurnOutput` plus the fields and action
+    types of the active ``capabilities`` (exactly :class:`TurnOutput` when they add none)."""
+    fields: list[tuple[str, Any, Any]] = []
+    actions: list[str] = []
+    for cap in capabilities:
+        fields += [(name, annotation, info) for name, (annotation, info) in cap.output_fields(state, agent).items()]
+        actions += [a for a in cap.action_types(state, agent) if a not in CORE_ACTIONS]
+    if not fields and not actions:
+        return TurnOutput
+    return _composed_model(tuple(fields), tuple(actions))
+
+
+def contributions(capabilities: Sequence[Capability], state: RunState, agent: str,
+                  services: Mapping[str, Any]) -> Contributions:
+    """Prepare every active capability for ``agent``'s turn."""
+    active = active_capabilities(capabilities, state, agent)
+    preps = tuple((cap, cap.prepare(state, agent, services)) for cap in active)
+    return Contributions(preps, turn_output_model(active, state, agent))
+
+
+def decide_capabilities(state: RunState, agent: str, output: BaseModel, turn: Sequence[Event],
+                        contrib: Contributions) -> list[Event]:
+    """The events every capability decides from the turn's output, in registration order."""
+    events: list[Event] = []
+    for cap, prep in contrib.preparations:
+        events += cap.decide(state, agent, output, list(turn) + events, prep)
+    return events
+
+
 INSTRUCTIONS = """You are {name}, a simulated person. Stay fully in character: your persona, beliefs, \
 style and emotions shape everything you say. Act realistically, briefly and concretely.
 Reply with JSON only: "actions" (1 to {max_actions}, in order, end with DONE) and "cognitive_state" \
@@ -55,7 +168,7 @@ Actions: TALK says something to a person you can reach (target) or to everyone (
 THINK is private; REACH_OUT starts contact with someone; DONE ends your turn. Do not repeat yourself."""
 
 
-def _clip(text: str, limit: int = MEMORY_TEXT_LIMIT) -> str:
+def clip(text: str, limit: int = MEMORY_TEXT_LIMIT) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -64,13 +177,12 @@ POLL_INSTRUCTIONS = """You are {name}, a simulated person. Answer the poll fully
 Reply with JSON only: "choice" (exactly one of the options) and "reason" (one or two sentences)."""
 
 
-def situation_lines(state: RunState, agent_name: str) -> list[str]:
+def situation_lines(state: RunState, agent_name: str, sections: Sequence[str] = ()) -> list[str]:
     """The agent's situation, rendered from its whole state.
 
     Every part of the state reaches the prompt: goals, attention, emotions, context, location
-    and clock, who can be reached, recent memory (new items marked), and feedback from the
-    repetition guard. Only the last ``PROMPT_MEMORY_ITEMS`` memories are shown, so the prompt
-    stays flat however long the run.
+    and clock, who can be reached, the capabilities' ``sections`` (memory, ...), and feedback
+    from the repetition guard.
     """
     agent = state.agents[agent_name]
     world = state.worlds.get(agent.world) if agent.world else None
@@ -88,13 +200,7 @@ def situation_lines(state: RunState, agent_name: str) -> list[str]:
         lines.append(f"Emotions: {agent.emotions}")
     if agent.context:
         lines.append("Context: " + "; ".join(agent.context))
-    recent = agent.memory[-PROMPT_MEMORY_ITEMS:]
-    if recent:
-        lines.append("Recent memory (oldest first, * = new since your last turn):")
-        for m in recent:
-            mark = "*" if m.index >= agent.seen_upto else "-"
-            source = f" from {m.source}" if m.source and m.kind in ("heard", "saw", "social") else ""
-            lines.append(f"{mark} [{(m.sim_time or '')[:16]}] {m.kind}{source}: {_clip(m.text)}")
+    lines += sections
     for note in agent.feedback:
         lines.append(f"Feedback: {note}")
     return lines
@@ -105,20 +211,33 @@ def _system(header: str, persona_facts: list[str]) -> dict[str, str]:
     return {"role": "system", "content": body}
 
 
+def recent_memory_lines(agent: AgentState, items: int = PROMPT_MEMORY_ITEMS) -> list[str]:
+    """The last ``items`` perceptions and actions of the agent's working window (new ones
+    marked), the memory a turn shows when no memory is configured: the prompt stays flat."""
+    recent = agent.memory[-items:]
+    lines = ["Recent memory (oldest first, * = new since your last turn):"] if recent else []
+    for m in recent:
+        mark = "*" if m.index >= agent.seen_upto else "-"
+        source = f" from {m.source}" if m.source and m.kind in ("heard", "saw", "social") else ""
+        lines.append(f"{mark} [{(m.sim_time or '')[:16]}] {m.kind}{source}: {clip(m.text)}")
+    return lines
+
+
 def build_turn_messages(state: RunState, agent_name: str, *, max_actions: int,
-                        persona_facts: list[str]) -> list[dict[str, str]]:
-    """The chat messages of an agent's turn: instructions and persona, then the situation."""
+                        persona_facts: list[str], sections: Sequence[str] = ()) -> list[dict[str, str]]:
+    """The chat messages of an agent's turn: instructions and persona, then the situation with
+    the capabilities' ``sections``."""
     header = INSTRUCTIONS.format(name=agent_name, max_actions=max_actions)
-    user = "\n".join(situation_lines(state, agent_name) + ["What do you do now?"])
+    user = "\n".join(situation_lines(state, agent_name, sections) + ["What do you do now?"])
     return [_system(header, persona_facts), {"role": "user", "content": user}]
 
 
 def build_poll_messages(state: RunState, agent_name: str, *, question: str, options: tuple[str, ...],
-                        persona_facts: list[str]) -> list[dict[str, str]]:
+                        persona_facts: list[str], sections: Sequence[str] = ()) -> list[dict[str, str]]:
     """The chat messages asking an agent to answer a poll in character."""
     header = POLL_INSTRUCTIONS.format(name=agent_name)
     poll = f"Poll: {question}\nOptions: " + " | ".join(options)
-    user = "\n".join(situation_lines(state, agent_name) + [poll])
+    user = "\n".join(situation_lines(state, agent_name, sections) + [poll])
     return [_system(header, persona_facts), {"role": "user", "content": user}]
 
 

@@ -129,3 +129,21 @@ def _llm_cache_rebuild(store: EventStore, **_: Any) -> dict[str, Any]:
 register(ProjectionEntry(
     "llm_cache", "The content-hashed LLM cache: request key -> recorded completion (an index table beside "
                  "the log, caught up when a run opens it).", "stored", _llm_cache_status, _llm_cache_rebuild))
+
+
+def _memory_status(store: EventStore) -> dict[str, Any]:
+    from troupe_es.projections.memory import status
+
+    return status(store)
+
+
+def _memory_rebuild(store: EventStore, **options: Any) -> dict[str, Any]:
+    from troupe_es.projections.memory import rebuild
+
+    return rebuild(store, **options)
+
+
+register(ProjectionEntry(
+    "memory", "Every run's memories as vectors in lancedb (one row per memory held), for search; rebuilt "
+              "from the log with the runs' offline embedders and no LLM call.", "stored",
+    _memory_status, _memory_rebuild))

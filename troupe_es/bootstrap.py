@@ -33,6 +33,7 @@ from troupe_es.commands.models import (
     TakeTurn,
 )
 from troupe_es.commands.notebook import announce
+from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.step import advance_step, take_turn
@@ -63,6 +64,23 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
+CAPABILITIES: tuple = (MEMORY,)
+"""What composes an agent's turn (prompt sections, output fields and action types, decide
+functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
+
+
+def services() -> dict[str, Any]:
+    """The ports capabilities use: ``embeddings`` (the process's embedders, loaded on first use)."""
+    from troupe_es.embeddings import Embeddings
+
+    global _EMBEDDINGS
+    if _EMBEDDINGS is None:
+        _EMBEDDINGS = Embeddings()
+    return {"embeddings": _EMBEDDINGS}
+
+
+_EMBEDDINGS: Any = None
+
 
 def persona_facts(persona: dict[str, Any]) -> list[str]:
     """The compact persona rendering that goes into every prompt."""
@@ -85,10 +103,13 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
                  base_url: str | None = None, cache: bool = True, replay_of: str | None = None,
                  budget: dict[str, float] | None = None, max_concurrency: int = 8,
                  provider_options: dict[str, Any] | None = None,
-                 budget_spent: tuple[int, float] = (0, 0.0), call_deadline_s: float | None = None) -> Any:
+                 budget_spent: tuple[int, float] = (0, 0.0), call_deadline_s: float | None = None,
+                 semantic_cache: float | None = None) -> Any:
     """The LLM gateway for a run. ``replay_of`` makes it strict replay (no provider at all).
     ``budget_spent`` (tokens, US dollars) counts against ``budget`` (a resumed run's spending);
-    ``call_deadline_s`` bounds each call, retries included (default: :class:`RetryPolicy`'s)."""
+    ``call_deadline_s`` bounds each call, retries included (default: :class:`RetryPolicy`'s).
+    ``semantic_cache`` (a cosine threshold) lets an exact-cache miss reuse a similar request's
+    completion (cache mode only)."""
     from troupe_es.projections.llm_cache import cache_for_store
     from troupe_es.llm import Budget, LLMGateway, RetryPolicy, make_provider
 
@@ -104,8 +125,15 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
                           cache=cache_for_store(store))
     provider = make_provider(llm, model=model, base_url=base_url, **(provider_options or {}))
     retry = RetryPolicy(deadline_s=call_deadline_s) if call_deadline_s is not None else RetryPolicy()
+    semantic = None
+    if semantic_cache is not None:
+        if not cache:
+            raise ConfigurationError("--semantic-cache needs the cache: drop --no-cache")
+        from troupe_es.llm.semantic import SemanticCache
+
+        semantic = SemanticCache(store, semantic_cache, services()["embeddings"].get("wordllama"))
     return LLMGateway(store, provider, mode="cache" if cache else "live", max_concurrency=max_concurrency,
-                      budget=budget_obj, cache=cache_for_store(store), retry=retry)
+                      budget=budget_obj, cache=cache_for_store(store), retry=retry, semantic=semantic)
 
 
 def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeSettings = RuntimeSettings(),
@@ -117,6 +145,11 @@ def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeS
     from troupe_es.snapshots import SnapshotPolicy, SnapshotWriter
 
     writer = SnapshotWriter(SnapshotPolicy(every=snapshot_every)) if snapshot_every else None
-    return MessageBus(store, run_id, handlers=HANDLERS, gateway=gateway, persona_facts=persona_facts,
-                      settings=settings, state=state, observers=observers, snapshots=writer,
-                      announce=announce if record_commands else None)
+    bus = MessageBus(store, run_id, handlers=HANDLERS, gateway=gateway, persona_facts=persona_facts,
+                     settings=settings, state=state, observers=observers, snapshots=writer,
+                     announce=announce if record_commands else None,
+                     capabilities=CAPABILITIES, services=services())
+    from troupe_es.embeddings import RunEmbeddings
+
+    bus.services["embeddings"] = RunEmbeddings(bus.services["embeddings"], bus)
+    return bus

@@ -52,7 +52,8 @@ class MessageBus:
                  gateway: Any, persona_facts: Callable[[dict[str, Any]], list[str]],
                  settings: RuntimeSettings = RuntimeSettings(), state: RunState | None = None,
                  observers: Sequence[Observer] = (), snapshots: Any = None,
-                 announce: Announcer | None = None) -> None:
+                 announce: Announcer | None = None, capabilities: Sequence[Any] = (),
+                 services: Mapping[str, Any] | None = None) -> None:
         self.store = store
         self.run_id = run_id
         self.handlers = dict(handlers)
@@ -65,6 +66,8 @@ class MessageBus:
         self.announce = announce
         self._preamble: list[NewEvent] = []
         self._depth = 0
+        self.capabilities = tuple(capabilities)  # what composes an agent's turn (commands.turn.Capability)
+        self.services = dict(services or {})  # ports the capabilities use (e.g. "embedder")
 
     def handle(self, command: Any) -> Any:
         """Run the handler registered for the command's type (announcing it first, if the bus

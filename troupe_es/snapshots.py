@@ -26,6 +26,7 @@ import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain import STATE_EVENT_TYPES, AgentState, RunState, evolve, fold_state
 from troupe_es.errors import ConfigurationError, CorruptEventError, SimulationError
 from troupe_es.events.envelope import Recorded
@@ -37,7 +38,7 @@ SNAPSHOT_NAME = "run_state"
 """Name of the run-state snapshots in the store's snapshot table."""
 
 AGENT_STREAM_TYPES = frozenset({"StimulusPerceived", "ActionTaken", "CognitiveStateChanged",
-                                "RepetitionSuppressed", "PersonaChanged"})
+                                "RepetitionSuppressed", "PersonaChanged", *MEMORY_HANDLERS})
 """State events that only ever change the agent whose stream they are recorded in."""
 
 SHARED_TYPES = frozenset(STATE_EVENT_TYPES - AGENT_STREAM_TYPES)
@@ -57,6 +58,9 @@ def state_dict(state: RunState) -> dict:
 def _agent_dict(agent: AgentState) -> dict:
     data = dict(vars(agent))
     data["memory"] = [dict(vars(m)) for m in agent.memory]
+    book = dict(vars(agent.book))
+    book["items"] = [dict(vars(m)) for m in agent.book.items]
+    data["book"] = book
     return data
 
 

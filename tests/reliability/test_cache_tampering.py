@@ -60,7 +60,9 @@ def _edit(path: str, position: int, old: str, *, rehash: bool = False, rechain: 
                                "schema_version, sim_time, recorded_at, payload FROM troupe_events "
                                "WHERE position = ?", (position,)).fetchone()
             payload = json.loads(row[10])
-            for volatile in ("latency_ms", "attempts", "attempt_errors", "cache_status"):
+            from troupe_es.events import LLMCallCompleted
+
+            for volatile in LLMCallCompleted.volatile_fields:
                 payload.pop(volatile, None)
             content = content_hash_from_json(row[6], row[7], row[2], row[8], canonical_json(payload))
             conn.execute("UPDATE troupe_events SET content_hash = ? WHERE position = ?", (content, position))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from troupe_es.commands.deliver import deliveries
 from troupe_es.commands.interventions import Intervention, due
 from troupe_es.commands.poll import poll_model, tally
+from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.turn import (
     PROMPT_MEMORY_ITEMS,
     CognitiveUpdate,
@@ -97,7 +98,8 @@ def test_every_part_of_the_state_reaches_the_prompt():
     from troupe_es.events import RepetitionSuppressed
     state2, _ = state_with(extra=extra + [RepetitionSuppressed(agent="Lisa", action="TALK", content="x",
                                                                 similarity=1.0)])
-    messages = build_turn_messages(state2, "Lisa", max_actions=15, persona_facts=["Name: Lisa", "Age: 28"])
+    messages = build_turn_messages(state2, "Lisa", max_actions=15, persona_facts=["Name: Lisa", "Age: 28"],
+                                   sections=MEMORY.section(state2, "Lisa"))
     system, user = messages[0]["content"], messages[1]["content"]
     assert "Name: Lisa" in system and "Age: 28" in system and "15" in system
     for text in ("save money", "the price tag", "skeptical", "supermarket aisle", "Aisle 5",
@@ -109,7 +111,8 @@ def test_every_part_of_the_state_reaches_the_prompt():
 def test_prompt_memory_is_bounded():
     extra = [StimulusPerceived(agent="Lisa", kind="listen", content=f"message number {i}") for i in range(40)]
     state, _ = state_with(extra=extra)
-    user = build_turn_messages(state, "Lisa", max_actions=15, persona_facts=[])[1]["content"]
+    user = build_turn_messages(state, "Lisa", max_actions=15, persona_facts=[],
+                               sections=MEMORY.section(state, "Lisa"))[1]["content"]
     assert "message number 39" in user and "message number 0\n" not in user
     assert user.count("message number") == PROMPT_MEMORY_ITEMS
 

@@ -74,6 +74,15 @@ class Person:
         """The agent's current state, folded from the log."""
         return self._sim.state.agents[self.name]
 
+    def memory_stats(self) -> dict[str, Any]:
+        """This agent's memory at a glance (as ``troupe-es memory RUN --agent NAME --json``): memories
+        held by kind, oldest and newest, stored / forgotten / consolidated / reflected / recalled
+        counts, growth per step and the size after every step."""
+        from troupe_es.projections.memory_stats import TYPES, AgentMemoryStats, memory_stats
+
+        stats = memory_stats(self._sim.store.read(run_id=self._sim.run_id, types=sorted(TYPES)))
+        return stats.get(self.name) or AgentMemoryStats().summary()
+
     def _perceive(self, kind: str, text: str, source: str | None) -> "Person":
         self._sim.bus.handle(Perceive(agent=self.name, kind=kind, content=text, source=source))
         return self

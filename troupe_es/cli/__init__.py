@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "debug": ("troupe_es.cli.debug_cmd", "debug", "Interactive time-travel debugger over a run."),
     "projections": ("troupe_es.cli.projections_cmd", "projections", "List, inspect and rebuild projections."),
     "export": ("troupe_es.cli.export_cmd", "export", "Export a run's events as JSON lines or parquet."),
+    "memory": ("troupe_es.cli.memory_cmd", "memory", "Memory statistics, growth plot and search of a run."),
     "mock-llm": ("troupe_es.cli.mock_llm_cmd", "mock_llm", "The deterministic OpenAI-compatible mock LLM."),
 }
 

@@ -24,6 +24,9 @@ def llm_options(func):  # noqa: ANN001, ANN201 - a click decorator
                      help="OpenAI-compatible server URL (Ollama, vLLM, LM Studio, the mock server)."),
         click.option("--cache/--no-cache", default=True, show_default=True,
                      help="Reuse any recorded completion with the same request key (zero network)."),
+        click.option("--semantic-cache", "semantic_cache", type=click.FloatRange(0, 1), default=None,
+                     metavar="THRESHOLD", help="On an exact-cache miss, reuse the completion of a request at "
+                                               "least this similar (cosine, same model and schema)."),
         click.option("--parallel", type=click.IntRange(1, 64), default=1, show_default=True,
                      help="Agents acting concurrently within a step (same results as sequential)."),
         click.option("--call-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="SECONDS",
@@ -76,7 +79,8 @@ def make_run_gateway(cli: CliContext, options: dict, *, model: str, plan_budget:
         budget["cost_usd"] = options["budget_cost"]
     return make_gateway(cli.store, llm=options["llm"], model=model, base_url=options.get("base_url"),
                         cache=options["cache"], budget=budget or None, budget_spent=spent,
-                        max_concurrency=max(8, options["parallel"]), call_deadline_s=options.get("call_deadline"))
+                        max_concurrency=max(8, options["parallel"]), call_deadline_s=options.get("call_deadline"),
+                        semantic_cache=options.get("semantic_cache"))
 
 
 def run_settings(cli: CliContext, options: dict, model: str, gateway) -> dict:  # noqa: ANN001

@@ -91,7 +91,22 @@ def render_agent(state: RunState, name: str, *, plain: bool = False, memory: int
                                    Text(f"recent memory (last {min(memory, len(agent.memory))} of "
                                         f"{agent.memory_total}; * = not yet acted on)", style="bold underline"),
                                    recent]
+    if agent.book.stored:
+        parts += [Text("stored memory", style="bold underline"), kv_table(_memory_rows(agent), plain)]
     return section(f"agent {name}", Group(*parts), plain, style="yellow")
+
+
+def _memory_rows(agent: AgentState) -> list[tuple[str, Any]]:
+    from troupe_es.domain.memory import memory_summary
+
+    s = memory_summary(agent.book)
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(s["by_kind"].items())) or "none"
+    rows = [("held", f"{s['held']} ({kinds})"),
+            ("lifetime", f"{s['stored']} stored, {s['forgotten']} forgotten, {s['consolidated']} consolidated, "
+                         f"{s['reflections']} reflections, {s['recalls']} recalls"),
+            ("span", f"{(s['oldest'] or '-')[:16]} .. {(s['newest'] or '-')[:16]}")]
+    rows += [(m.id, clip(f"[{m.kind}, {m.importance}] {m.text}", 100)) for m in agent.book.items[-3:]]
+    return rows
 
 
 def render_world_table(state: RunState, plain: bool) -> Table:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
 from troupe_es.events.envelope import Recorded
@@ -19,8 +20,8 @@ _STIMULUS_MEMORY_KIND = {"listen": "heard", "see": "saw", "think": "thought",
 
 
 def _remember(agent: AgentState, kind: str, text: str, sim_time: str | None,
-              source: str | None = None) -> AgentState:
-    item = MemoryItem(agent.memory_total, sim_time, kind, text, source)
+              source: str | None = None, ref: str | None = None) -> AgentState:
+    item = MemoryItem(agent.memory_total, sim_time, kind, text, source, ref)
     memory = (agent.memory + (item,))[-MEMORY_WINDOW:]
     return replace(agent, memory=memory, memory_total=agent.memory_total + 1)
 
@@ -44,7 +45,9 @@ def _pairs(names: Iterable[str]) -> set[tuple[str, str]]:
 
 def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
     return replace(s, run_id=r.run_id, scenario_name=e.scenario_name, seed=e.seed, status="running",
-                   parent_run_id=e.parent_run_id, fork_position=e.fork_position)
+                   parent_run_id=e.parent_run_id, fork_position=e.fork_position,
+                   memory_config=(e.scenario or {}).get("memory"),
+                   embedder=dict(e.embedder) if e.embedder else None)
 
 
 def _persona_defined(s: RunState, r: Recorded, e: Any) -> RunState:
@@ -86,7 +89,8 @@ def _relation(s: RunState, r: Recorded, e: Any) -> RunState:
 
 def _stimulus(s: RunState, r: Recorded, e: Any) -> RunState:
     agent = s.agents[e.agent]
-    agent = _remember(agent, _STIMULUS_MEMORY_KIND[e.kind], e.content, iso_utc(r.sim_time), e.source)
+    agent = _remember(agent, _STIMULUS_MEMORY_KIND[e.kind], e.content, iso_utc(r.sim_time), e.source,
+                      f"{r.stream}@{r.stream_version}")
     if e.kind == "internalize_goal" and e.content not in agent.goals:
         agent = replace(agent, goals=agent.goals + (e.content,))
     return _with_agent(s, agent)
@@ -165,6 +169,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "StepCompleted": _step_completed,
     "InterventionApplied": _intervention,
     "PollClosed": _poll_closed,
+    **MEMORY_HANDLERS,
 }
 
 STATE_EVENT_TYPES = frozenset(_HANDLERS)

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from troupe_es.domain.memory import MemoryBook
+
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
 
@@ -24,6 +26,7 @@ class MemoryItem:
     kind: str  # heard, saw, thought, goal, social, did, feedback
     text: str
     source: str | None = None
+    ref: str | None = None  # the perception's event as stream@version (memories cite it)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class AgentState:
     feedback: tuple[str, ...] = ()
     actions_taken: int = 0
     turns: int = 0
+    book: MemoryBook = field(default_factory=MemoryBook)  # stored memories (the memory capability)
 
     def new_memories(self) -> tuple[MemoryItem, ...]:
         """Memories perceived since the agent last acted."""
@@ -98,6 +102,8 @@ class RunState:
     interventions_applied: tuple[str, ...] = ()
     parent_run_id: str | None = None
     fork_position: int | None = None
+    memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
+    embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -116,6 +122,7 @@ class RunState:
             for key in ("goals", "context", "feedback"):
                 a[key] = tuple(a.get(key, ()))
             a["last_actions"] = tuple(tuple(x) for x in a.get("last_actions", ()))
+            a["book"] = MemoryBook.from_dict(a["book"]) if "book" in a else MemoryBook()
             agents[name] = AgentState(**a)
         worlds = {}
         for name, w in data.get("worlds", {}).items():

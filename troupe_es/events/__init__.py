@@ -27,6 +27,14 @@ from troupe_es.events.llm import (
     LLMCallFailed,
     LLMCallRequested,
 )
+from troupe_es.events.memory import (
+    MemoriesRecalled,
+    MemoryConsolidated,
+    MemoryForgotten,
+    MemoryPressureWarned,
+    MemoryStored,
+    ReflectionSynthesized,
+)
 from troupe_es.events.run import (
     BudgetExceeded,
     CommandIssued,
@@ -74,6 +82,8 @@ __all__ = [
     "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
     "ActionTaken", "AnyEvent", "BudgetExceeded", "CacheEntryRejected", "CognitiveStateChanged", "CommandIssued",
     "EVENT_ADAPTER", "Event",
+    "MemoriesRecalled", "MemoryConsolidated", "MemoryForgotten", "MemoryPressureWarned", "MemoryStored",
+    "ReflectionSynthesized",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed", "RunStarted", "StepCompleted",
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",

@@ -59,6 +59,9 @@ class LLMCallCompleted(Event):
     attempts: int = volatile(default=1, description="Attempts this execution needed.")
     attempt_errors: list[LLMAttempt] = volatile(default_factory=list, description="Errors of failed attempts.")
     cache_status: str = volatile(default="miss", description="miss, hit, semantic or replay.")
+    similarity: float | None = volatile(
+        default=None, description="A semantic cache hit: cosine similarity of the two requests.")
+    reused_call_id: str | None = volatile(default=None, description="A semantic cache hit: the call reused.")
 
 
 class LLMCallFailed(Event):

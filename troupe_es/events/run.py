@@ -27,6 +27,16 @@ class RunStarted(Event):
                                   "normalised endpoint, never a secret (null: recorded before identities).")
     settings: dict[str, Any] = volatile(
         default_factory=dict, description="Execution settings (LLM mode, parallelism, store): volatile.")
+    embedder: dict[str, str] | None = Field(
+        default=None, description="The offline embedder memory retrieval uses (name, version); replay "
+                                  "refuses another version. Absent from runs without memory.")
+
+    def payload(self) -> dict[str, Any]:
+        """As :meth:`Event.payload`, without ``embedder`` when there is none (older runs' hashes hold)."""
+        data = super().payload()
+        if data.get("embedder") is None:
+            data.pop("embedder", None)
+        return data
 
 
 class CommandIssued(Event):

@@ -100,7 +100,7 @@ class LLMGateway:
                  replay_of: str | None = None, max_concurrency: int = 8, budget: Budget | None = None,
                  prices: PriceTable | None = None, cache: CompletionCache | None = None,
                  max_cache_size: int = 10_000, retry: RetryPolicy = RetryPolicy(),
-                 timeout_s: float = 60.0, identity: dict[str, str] | None = None) -> None:
+                 timeout_s: float = 60.0, identity: dict[str, str] | None = None, semantic: Any = None) -> None:
         if mode not in ("live", "cache", "replay"):
             raise ConfigurationError(f"unknown LLM mode {mode!r}: live, cache or replay")
         if mode == "replay" and not replay_of:
@@ -125,6 +125,7 @@ class LLMGateway:
         self._rng = random.Random(0)
         self._count_lock = threading.Lock()
         self.provider_calls = 0
+        self.semantic = semantic if mode == "cache" else None  # llm.semantic.SemanticCache, never in replay
 
     @property
     def stats(self) -> CacheStats:
@@ -162,8 +163,12 @@ class LLMGateway:
             completed = self._replayed(request, ctx, key, requested, emit)
         else:
             completed = self._cached(key, ctx, emit)
+            if completed is None and self.semantic is not None:
+                completed = self._semantic(request, key, ctx.call_id)
             if completed is None:
                 completed = self._live(request, ctx, key, requested, output_model, emit)
+                if self.semantic is not None:
+                    self.semantic.add(request, completed)
         done = self._event(ctx, completed, requested.event_id)
         emit([done])
         parsed = completed.parsed
@@ -238,6 +243,17 @@ class LLMGateway:
             return None
         return hit.model_copy(update={"cache_status": "hit", "latency_ms": 0.0, "attempts": 0,
                                       "attempt_errors": [], "call_id": ctx.call_id})
+
+    def _semantic(self, request: ChatRequest, key: str, call_id: str) -> LLMCallCompleted | None:
+        """A recorded completion of a similar enough request (the opt-in semantic cache)."""
+        found = self.semantic.lookup(request)
+        if found is None:
+            return None
+        hit, similarity, reused = found
+        return hit.model_copy(update={"cache_status": "semantic", "latency_ms": 0.0, "attempts": 0,
+                                      "attempt_errors": [], "call_id": call_id, "request_key": key,
+                                      "similarity": similarity,
+                                      "reused_call_id": reused})
 
     def _failed(self, ctx: CallContext, key: str, model: str, error_type: str, error: str,
                 outcome: "_Outcome | None" = None, t0: float | None = None, provider: str | None = None) -> LLMCallFailed:

@@ -85,7 +85,7 @@ _TEMPLATE_WORDS = {w.lower() for t in _OPINIONS + _THOUGHTS + _REASONS + _EMOTIO
                    for w in re.findall(r"[A-Za-z]+", t)}
 _EXTRA_STOP = set("""think would make really like want need know feel good great maybe just still even much many
 thing things something anything people person someone yeah okay sure well right also every year years today
-welcome focus group""".split())
+welcome focus group episode involving numbers""".split())
 
 
 def _memory_text(line: str) -> str:
@@ -123,10 +123,60 @@ def _reachable(messages: list[dict[str, Any]]) -> list[str]:
     return [name.strip() for name in match.group(1).split(",") if name.strip()]
 
 
+_IMPORTANT = re.compile(r"\b(remember|important|urgent|secret|password|code|deadline|never|always|promise|"
+                        r"danger|emergency|love|hate|fired|hired|price|cost|pay|\w+@\w+)\b", re.I)
+
+
+def _fresh_lines(messages: list[dict[str, Any]]) -> list[str]:
+    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+    return [_memory_text(ln) for ln in (users[-1].splitlines() if users else []) if ln.startswith("*")]
+
+
+def rate_importance(texts: list[str]) -> int:
+    """How important the mock finds ``texts`` (1..10): numbers, names and charged words count,
+    small talk does not. Deterministic, like every answer of the mock."""
+    if not texts:
+        return 1
+    joined = " ".join(texts)
+    score = 2 + min(3, len(re.findall(r"\d", joined)) // 2 + bool(re.search(r"\d", joined)))
+    score += min(3, len(_IMPORTANT.findall(joined)))
+    score += min(2, len(set(re.findall(r"(?<![.!?] )(?<!^)\b[A-Z][a-z]{2,}", joined))) // 3)
+    return max(1, min(10, score))
+
+
+def _numbered(messages: list[dict[str, Any]]) -> list[int]:
+    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+    return [int(n) for n in re.findall(r"^- \[(\d+)\]", users[-1], re.M)] if users else []
+
+
+def summarize(texts: list[str]) -> str:
+    """The mock's consolidation: the episode's names and numbers, and its topics, in one line."""
+    joined = " ".join(texts)
+    tokens = joined.split()
+    names = list(dict.fromkeys(
+        t.strip(",;.!?:'\"") for prev, t in zip([""] + tokens, tokens)
+        if re.match(r"[A-Z][a-z]{2,}", t) and prev and prev[-1] not in ".!?:" and t.lower() not in _STOP))[:8]
+    numbers = list(dict.fromkeys(re.findall(r"\d+(?:[.,]\d+)?%?", joined)))[:8]
+    words = [w.lower() for w in re.findall(r"[A-Za-z]{5,}", joined) if w.lower() not in _STOP | _TEMPLATE_WORDS]
+    words = [w for w in words if w not in {n.lower() for n in names}]
+    topics = [w for w, _ in sorted(((w, -words.count(w)) for w in dict.fromkeys(words)), key=lambda p: p[1])][:4]
+    parts = []
+    if names:
+        parts.append("involving " + ", ".join(names))
+    if numbers:
+        parts.append("with the numbers " + ", ".join(numbers))
+    if topics:
+        parts.append("about " + ", ".join(topics))
+    return "An episode " + ("; ".join(parts) if parts else "of small talk") + "."
+
+
 class _Generator:
     """Builds a schema instance from a seed, the persona and the prompt's keywords."""
 
-    def __init__(self, seed: int, persona: _Persona, keywords: list[str], reachable: list[str] = ()) -> None:
+    def __init__(self, seed: int, persona: _Persona, keywords: list[str], reachable: list[str] = (),
+                 fresh: list[str] = (), numbered: list[int] = ()) -> None:
+        self.fresh = list(fresh)
+        self.numbered = list(numbered)
         self.seed = seed
         self.persona = persona
         self.keywords = keywords
@@ -152,6 +202,10 @@ class _Generator:
             return self.pick(_EMOTIONS, key)
         if key == "attention":
             return f"the conversation about {self.pick(self.keywords, key)}"
+        if key == "summary":
+            return summarize(self.fresh)
+        if key == "insight":
+            return f"I keep coming back to {self.pick(self.keywords, key)}; it matters to me more than I said."
         if key in ("reason", "rationale", "why"):
             return self.sentence(_REASONS, key)
         if context == "THINK":
@@ -187,6 +241,8 @@ class _Generator:
         if kind == "object":
             props = schema.get("properties", {})
             return {key: self.value(sub, key, context) for key, sub in props.items()}
+        if kind == "array" and name == "evidence" and self.numbered:
+            return sorted({self.pick(self.numbered, "evidence") for _ in range(3)})
         if kind == "array":
             items = schema.get("items", {})
             enum = items.get("properties", {}).get("type", {}).get("enum", []) if isinstance(items, dict) else []
@@ -196,6 +252,8 @@ class _Generator:
             if name in ("goals", "context"):
                 return [self._list_text(name, i) for i in range(count)]
             return [self.value(items, name.rstrip("s"), context) for _ in range(count)]
+        if kind == "integer" and name == "importance":
+            return max(schema.get("minimum", 1), min(schema.get("maximum", 10), rate_importance(self.fresh)))
         if kind == "integer":
             low, high = schema.get("minimum", 1), schema.get("maximum", 10)
             return low + _digest(str(self.seed), name) % (high - low + 1)
@@ -217,7 +275,7 @@ def mock_completion(request: ChatRequest) -> str:
     """The mock's answer text for a request (JSON when the request has a response schema)."""
     seed = _digest(json.dumps(request.model_dump(mode="json"), sort_keys=True))
     generator = _Generator(seed, _persona(request.messages), _keywords(request.messages),
-                           _reachable(request.messages))
+                           _reachable(request.messages), _fresh_lines(request.messages), _numbered(request.messages))
     if request.response_schema:
         return json.dumps(generator.value(request.response_schema, "root"), ensure_ascii=False)
     return generator.sentence(_OPINIONS, "plain")

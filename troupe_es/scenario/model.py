@@ -197,3 +197,51 @@ class InterventionSpec(Strict):
     name: str = Field(min_length=1)
     when: Condition
     do: Effect
+
+
+class MemoryOverride(Strict):
+    """Per-persona memory settings (``memory.personas.NAME``): any field given replaces the
+    scenario's."""
+
+    max_episodic_memory_size: int | None = Field(default=None, ge=1)
+    memory_cleanup_strategy: Literal["fifo", "age", "relevance"] | None = None
+    retrieval_top_k: int | None = Field(default=None, ge=0)
+    recency_weight: float | None = Field(default=None, ge=0)
+    importance_weight: float | None = Field(default=None, ge=0)
+    relevance_weight: float | None = Field(default=None, ge=0)
+    auto_consolidate: bool | None = None
+    consolidation_threshold: int | None = Field(default=None, ge=2)
+    reflection_threshold: int | None = Field(default=None, ge=1)
+
+
+class MemorySpec(Strict):
+    """The ``memory:`` section: bounded episodic memory, hybrid retrieval, consolidation,
+    reflection and the forgetting curve (docs/memory.md explains every knob)."""
+
+    embedder: Literal["wordllama", "openai", "hash"] = "wordllama"
+    embedding_model: str = Field(default="text-embedding-3-small", min_length=1)
+    max_episodic_memory_size: int = Field(default=1000, ge=1)
+    memory_cleanup_strategy: Literal["fifo", "age", "relevance"] = "fifo"
+    retrieval_top_k: int = Field(default=6, ge=0)
+    newest_memories: int = Field(default=4, ge=0)
+    memory_prompt_tokens: int = Field(default=900, ge=50)
+    recency_weight: float = Field(default=1.0, ge=0)
+    importance_weight: float = Field(default=1.0, ge=0)
+    relevance_weight: float = Field(default=1.0, ge=0)
+    recency_decay: float = Field(default=0.995, gt=0, le=1)
+    auto_consolidate: bool = True
+    consolidation_threshold: int = Field(default=40, ge=2)
+    consolidate_every_n_steps: int | None = Field(default=None, ge=1)
+    reflection_threshold: int = Field(default=150, ge=1)
+    max_reflections: int = Field(default=3, ge=0, le=3)
+    forgetting_curve: bool = False
+    forgetting_threshold: float = Field(default=0.05, gt=0, lt=1)
+    stability_hours: float = Field(default=24.0, gt=0)
+    personas: dict[str, MemoryOverride] = Field(default_factory=dict)
+
+    def for_agent(self, name: str) -> "MemorySpec":
+        """The settings of agent ``name``: its overrides on top of the scenario's."""
+        override = self.personas.get(name)
+        if override is None:
+            return self
+        return self.model_copy(update=override.model_dump(exclude_none=True))

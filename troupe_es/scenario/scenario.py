@@ -42,6 +42,7 @@ class ScenarioFields(m.Strict):
     world: m.WorldSpec = Field(default_factory=m.WorldSpec)
     max_actions_per_turn: int = Field(default=limits.MAX_ACTIONS_PER_TURN, ge=1, le=limits.MAX_ACTIONS_PER_TURN)
     interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
+    memory: m.MemorySpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
 
 
@@ -70,7 +71,7 @@ class Scenario(ScenarioFields):
 
     def to_record(self) -> dict[str, Any]:
         """The whole scenario as JSON-compatible data (no file is needed to run it again)."""
-        return {
+        record = {
             "name": self.name,
             "seed": self.seed,
             "llm": self.llm.model_dump(mode="json", exclude_none=True),
@@ -83,6 +84,9 @@ class Scenario(ScenarioFields):
                               for i in self.interventions],
             "script": [s.step_record(step) for step in self.script],
         }
+        if self.memory is not None:  # absent otherwise: runs without memory keep their hashes
+            record["memory"] = self.memory.model_dump(mode="json")
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any], *, where: str = "recorded scenario") -> "Scenario":
@@ -105,7 +109,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         None: Scenario, "llm": m.LLMSettings, "budget": m.BudgetSpec, "world": m.WorldSpec,
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
-        "poll": s.PollSpec}
+        "poll": s.PollSpec, "memory": m.MemorySpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
@@ -169,6 +173,8 @@ def check_names(scenario: Scenario, where: str) -> None:
     for i, step in enumerate(scenario.script):
         for path, name in step.agent_refs():
             check(f"script[{i}].{path}", name)
+    for name in (scenario.memory.personas if scenario.memory else {}):
+        check(f"memory.personas.{name}", name)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:
