@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from troupe_es.events import Recorded
+from troupe_es.commands.plan import run_steps
 
 PROGRESS_TYPES = ("ScriptStepStarted", "StepCompleted", "PollClosed")
 """The events that tell how far a run's script had got."""
@@ -35,7 +36,7 @@ def remaining_script(script: list[dict[str, Any]] | tuple[dict[str, Any], ...],
     head: list[dict[str, Any]] = []
     if "run" in line:
         value = line["run"]
-        total = int(value["steps"] if isinstance(value, dict) else value)
+        total = run_steps(value)
         left = total - steps_done
         if left > 0:
             head = [{"run": {**value, "steps": left} if isinstance(value, dict) else left}]

@@ -48,6 +48,20 @@ class RunPlan:
         return replace(self, script=tuple(script), record={**self.record, "script": list(script)})
 
 
+def run_steps(value: Any) -> int:
+    """The number of steps of a ``run:`` script line's value (``3`` or ``{steps: 3, step: 30m}``)."""
+    return int(value["steps"] if isinstance(value, dict) else value)
+
+
+def run_step_seconds(value: Any) -> float | None:
+    """The step length a ``run:`` line sets for its own steps, in seconds (None: the world's)."""
+    if isinstance(value, dict) and value.get("step"):
+        from troupe_es.scenario import parse_duration
+
+        return parse_duration(value["step"]).total_seconds()
+    return None
+
+
 def _interventions(items: list[Any]) -> tuple[Intervention, ...]:
     out = []
     for item in items or ():

@@ -23,6 +23,7 @@ from troupe_es.commands.models import FinishStep, InterruptRun, ResumeRun
 from troupe_es.commands.step import after_turns, apply_interventions, draw_order, play_turns
 from troupe_es.errors import SimulationError
 from troupe_es.events import RandomDrawn, RunInterrupted, RunResumed, StepCompleted
+from troupe_es.commands.plan import run_steps
 
 if TYPE_CHECKING:
     from troupe_es.events import Recorded
@@ -76,7 +77,7 @@ def continuation(script: Sequence[dict[str, Any]], progress: Iterable["Recorded"
     rest: dict[str, Any] | None = None
     if "run" in line:
         value = line["run"]
-        total = int(value["steps"] if isinstance(value, dict) else value)
+        total = run_steps(value)
         left = total - steps_done - (1 if open_step else 0)
         if left > 0:
             rest = {"run": {**value, "steps": left} if isinstance(value, dict) else left}

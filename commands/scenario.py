@@ -33,7 +33,7 @@ from troupe_es.commands.models import (
     ResumeRun,
     StartRun,
 )
-from troupe_es.commands.plan import RunPlan
+from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
@@ -67,8 +67,7 @@ def steps_in(script: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> int:
     total = 0
     for line in script:
         if "run" in line:
-            value = line["run"]
-            total += int(value["steps"] if isinstance(value, dict) else value)
+            total += run_steps(line["run"])
     return total
 
 
@@ -88,16 +87,10 @@ def line_commands(line: dict[str, Any], world: str) -> Iterator[Any]:
                            source=spec.get("from") or ("world" if kind in ("listen", "see") else None))
             return
     if "run" in line:
-        value = line["run"]
-        steps = int(value["steps"] if isinstance(value, dict) else value)
+        steps = run_steps(line["run"])
         if steps < 0:
             raise SimulationError(f"run: steps must be >= 0, got {steps}")
-        seconds = None
-        if isinstance(value, dict) and value.get("step"):
-            from troupe_es.scenario import parse_duration
-
-            seconds = parse_duration(value["step"]).total_seconds()
-        yield from repeat(AdvanceStep(world=world, step_seconds=seconds), steps)
+        yield from repeat(AdvanceStep(world=world, step_seconds=run_step_seconds(line["run"])), steps)
     elif "make_accessible" in line:
         value = line["make_accessible"]
         if value in ("everyone", "all", True):
@@ -208,13 +201,7 @@ def resume(bus: "MessageBus", plan: RunPlan, *, events_before: int, previous_sta
         else:
             line = plan.script[where.open_index]
             if where.open_step:
-                value = line.get("run")
-                seconds = None
-                if isinstance(value, dict) and value.get("step"):
-                    from troupe_es.scenario import parse_duration
-
-                    seconds = parse_duration(value["step"]).total_seconds()
-                yield FinishStep(world=plan.world.name, step_seconds=seconds)
+                yield FinishStep(world=plan.world.name, step_seconds=run_step_seconds(line.get("run")))
             if where.open_rest is not None:
                 yield from line_commands(where.open_rest, plan.world.name)
         yield from script_commands(plan, where.next_index)

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 from typing import Protocol
 
 from troupe_es.events import LLMCallCompleted
-from troupe_es.llm.cache import CacheStats, RejectedEntry, trusted_completion
+from troupe_es.llm.cache import CacheStats, CompletionLRU, RejectedEntry, trusted_completion
 from troupe_es.errors import CorruptEventError
 from troupe_es.store.base import EventStore
 from troupe_es.store.ddl import upsert
@@ -135,7 +134,7 @@ class LLMCacheProjection:
         self.stats = CacheStats()
         self.skipped: list[CorruptEventError] = []
         """Completions that could not be indexed (an undecodable row), reported, not fatal."""
-        self._lru: OrderedDict[str, LLMCallCompleted] = OrderedDict()
+        self._lru = CompletionLRU(max_size, self.stats)
         self._lock = threading.Lock()  # the LRU and the counters: held for no I/O
         self._catching_up = threading.Lock()  # one catch-up (index writer) at a time
         if index is None:
@@ -192,10 +191,8 @@ class LLMCacheProjection:
 
     def get(self, key: str) -> LLMCallCompleted | RejectedEntry | None:
         with self._lock:
-            hit = self._lru.get(key)
+            hit = self._lru.hit(key)
             if hit is not None:
-                self._lru.move_to_end(key)
-                self.stats.hits += 1
                 return hit
             stale = self._stale
         position = self._index.find(key)  # no lock held: concurrent look-ups overlap
@@ -222,12 +219,8 @@ class LLMCacheProjection:
             self._remember(key, completion)
 
     def _remember(self, key: str, completion: LLMCallCompleted) -> None:
-        self._lru[key] = completion
-        self._lru.move_to_end(key)
-        while len(self._lru) > self.max_size:
-            self._lru.popitem(last=False)
-            self.stats.evictions += 1
-            self._stale = True
+        if self._lru.remember(key, completion):
+            self._stale = True  # entries left the LRU that the index may not have yet
 
 
 def cache_for_store(store: EventStore, *, max_size: int = 10_000, catch_up: bool = True) -> LLMCacheProjection:

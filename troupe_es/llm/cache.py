@@ -70,6 +70,42 @@ class CompletionCache(Protocol):
         """Remember a completion just made (it is in the log too, or about to be)."""
 
 
+class CompletionLRU:
+    """The hot completions of a cache: at most ``max_size``, the least recently used evicted
+    (hits and evictions counted in ``stats``). Not thread-safe: its cache holds its own lock."""
+
+    def __init__(self, max_size: int, stats: CacheStats) -> None:
+        self.max_size = max_size
+        self.stats = stats
+        self._items: OrderedDict[str, LLMCallCompleted] = OrderedDict()
+
+    def hit(self, key: str) -> LLMCallCompleted | None:
+        """The completion of ``key`` if it is hot (a hit, counted), else None (nothing counted)."""
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+            self.stats.hits += 1
+        return item
+
+    def remember(self, key: str, completion: LLMCallCompleted, *, keep_first: bool = False) -> int:
+        """Make ``completion`` the hot entry of ``key`` (``keep_first``: unless one is there
+        already); returns how many entries were evicted to make room."""
+        if keep_first:
+            self._items.setdefault(key, completion)
+        else:
+            self._items[key] = completion
+        self._items.move_to_end(key)
+        evicted = 0
+        while len(self._items) > self.max_size:
+            self._items.popitem(last=False)
+            self.stats.evictions += 1
+            evicted += 1
+        return evicted
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
 class LogScanCache:
     """An LRU of ``max_size`` completions in front of a key → position map read from the log."""
 
@@ -77,7 +113,7 @@ class LogScanCache:
         self.store = store
         self.max_size = max(1, max_size)
         self.stats = CacheStats()
-        self._lru: OrderedDict[str, LLMCallCompleted] = OrderedDict()
+        self._lru = CompletionLRU(self.max_size, self.stats)
         self._positions: dict[str, int] = {}
         self._seen = 0
         self._lock = threading.Lock()
@@ -92,10 +128,8 @@ class LogScanCache:
 
     def get(self, key: str) -> LLMCallCompleted | RejectedEntry | None:
         with self._lock:
-            hit = self._lru.get(key)
+            hit = self._lru.hit(key)
             if hit is not None:
-                self._lru.move_to_end(key)
-                self.stats.hits += 1
                 return hit
             if key not in self._positions:
                 self._catch_up()
@@ -108,17 +142,10 @@ class LogScanCache:
                 del self._positions[key]
                 self.stats.misses += 1
                 return found
-            self._remember(key, found)
+            self._lru.remember(key, found, keep_first=True)
             self.stats.hits += 1
             return found
 
     def put(self, key: str, completion: LLMCallCompleted) -> None:
         with self._lock:
-            self._remember(key, completion)
-
-    def _remember(self, key: str, completion: LLMCallCompleted) -> None:
-        self._lru.setdefault(key, completion)
-        self._lru.move_to_end(key)
-        while len(self._lru) > self.max_size:
-            self._lru.popitem(last=False)
-            self.stats.evictions += 1
+            self._lru.remember(key, completion, keep_first=True)

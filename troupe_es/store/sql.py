@@ -100,6 +100,7 @@ class SqlEventStore(EventStore):
         self._mark = "?" if self.dialect == "sqlite" else "%s"
         self._insert_sql = statements.insert_sql(self._mark)
         self._dbapi = self._engine.dialect.dbapi
+        self._has_heads = True  # False only for a store from before heads, opened read-only
         self._ensure_schema()
 
     # ---- connection management ----------------------------------------------------------------
@@ -401,7 +402,7 @@ class SqlEventStore(EventStore):
             return self._store_head(conn)
 
     def heads(self) -> tuple[list[RunHead], StoreHead | None]:
-        if not getattr(self, "_has_heads", True):
+        if not self._has_heads:
             return [], None
         with self._tx(write=False, snapshot=True) as conn:
             return self._run_heads(conn, None), self._store_head(conn)
