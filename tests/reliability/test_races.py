@@ -91,12 +91,15 @@ def test_postgres_tailing_reader_sees_every_event_once_in_order(pg_url):
 
 def test_verify_while_an_appender_writes_reports_no_false_problem(sql_url):
     done = threading.Event()
-    failures: list[BaseException] = []
+    verified = threading.Semaphore(0)  # released by every verification: the writer waits on it now
+    failures: list[BaseException] = []  # and then, so verifications surely overlap its appends
 
     def write() -> None:
         try:
             with open_store(sql_url) as store:
                 for i in range(300):  # runs interleaved, new runs starting, one sealed on the way
+                    if i % 60 == 30:
+                        verified.acquire(timeout=60)
                     run = f"run-{i % 3}-{i // 100}"
                     store.append(run, [NewEvent("agent/a", ActionTaken(agent="a", action="TALK", content=f"{i}:{j}"))
                                        for j in range(5)])
@@ -113,6 +116,7 @@ def test_verify_while_an_appender_writes_reports_no_false_problem(sql_url):
     with open_store(sql_url) as store:
         while not done.is_set() or not reports:
             reports.append(verify(store))
+            verified.release()
         reports.append(verify(store))
     writer.join()
     assert failures == [] and len(reports) >= 3
