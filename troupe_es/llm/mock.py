@@ -127,6 +127,25 @@ _IMPORTANT = re.compile(r"\b(remember|important|urgent|secret|password|code|dead
                         r"danger|emergency|love|hate|fired|hired|price|cost|pay|\w+@\w+)\b", re.I)
 
 
+_CHOICES = re.compile(r"^Choices for ([A-Z][A-Z_]*): (.+)$", re.M)
+
+
+def action_choices(messages: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Capability actions the prompt offers, with their possible contents.
+
+    The convention every capability that adds an action type follows so the mock can use it:
+    a prompt line ``Choices for KIND: content one | content two`` (e.g. ``Choices for MOVE_TO:
+    kitchen | Lisa``). The mock then sometimes takes one such action, with one of the listed
+    contents (target null)."""
+    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+    found: dict[str, list[str]] = {}
+    for kind, options in _CHOICES.findall(users[-1] if users else ""):
+        listed = [o.strip() for o in options.split(" | ") if o.strip()]
+        if listed:
+            found[kind] = listed
+    return found
+
+
 def _fresh_lines(messages: list[dict[str, Any]]) -> list[str]:
     users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
     return [_memory_text(ln) for ln in (users[-1].splitlines() if users else []) if ln.startswith("*")]
@@ -174,13 +193,15 @@ class _Generator:
     """Builds a schema instance from a seed, the persona and the prompt's keywords."""
 
     def __init__(self, seed: int, persona: _Persona, keywords: list[str], reachable: list[str] = (),
-                 fresh: list[str] = (), numbered: list[int] = ()) -> None:
+                 fresh: list[str] = (), numbered: list[int] = (),
+                 choices: dict[str, list[str]] | None = None) -> None:
         self.fresh = list(fresh)
         self.numbered = list(numbered)
         self.seed = seed
         self.persona = persona
         self.keywords = keywords
         self.reachable = list(reachable)
+        self.choices = dict(choices or {})
         self.counter = 0
 
     def pick(self, options: list[Any], salt: str) -> Any:
@@ -217,8 +238,22 @@ class _Generator:
     def actions(self, item_schema: dict[str, Any]) -> list[Any]:
         kinds = item_schema.get("properties", {}).get("type", {}).get("enum", [])
         plan = ["TALK"] if self.pick([0, 1, 2], "plan") == 0 else ["THINK", "TALK"]
+        extra = [k for k in self.choices if k in kinds]
+        if extra and self.pick([True, True, False], "extra"):
+            kind = self.pick(extra, "extra-kind")
+            plan.insert(0 if self.pick([True, False], "extra-first") else len(plan), kind)
         plan.append("DONE")
-        return [self.value(item_schema, "action", context=kind) for kind in plan if kind in kinds]
+        out = []
+        for kind in plan:
+            if kind not in kinds:
+                continue
+            action = self.value(item_schema, "action", context=kind)
+            if kind in self.choices and isinstance(action, dict):
+                action["content"] = self.pick(self.choices[kind], kind + "-choice")
+                if "target" in action:
+                    action["target"] = None
+            out.append(action)
+        return out
 
     def value(self, schema: dict[str, Any], name: str, context: str = "") -> Any:
         if "anyOf" in schema:
@@ -275,7 +310,8 @@ def mock_completion(request: ChatRequest) -> str:
     """The mock's answer text for a request (JSON when the request has a response schema)."""
     seed = _digest(json.dumps(request.model_dump(mode="json"), sort_keys=True))
     generator = _Generator(seed, _persona(request.messages), _keywords(request.messages),
-                           _reachable(request.messages), _fresh_lines(request.messages), _numbered(request.messages))
+                           _reachable(request.messages), _fresh_lines(request.messages), _numbered(request.messages),
+                           action_choices(request.messages))
     if request.response_schema:
         return json.dumps(generator.value(request.response_schema, "root"), ensure_ascii=False)
     return generator.sentence(_OPINIONS, "plain")
