@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from troupe_es.domain.memory import MemoryBook
+from troupe_es.domain.schedule import ScheduleBook
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -104,6 +105,7 @@ class RunState:
     fork_position: int | None = None
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
+    schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -132,5 +134,7 @@ class RunState:
             w["relations"] = tuple(tuple(x) for x in w.get("relations", ()))
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
+        if "schedule" in rest:
+            rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         return cls(agents=agents, worlds=worlds, **rest)
