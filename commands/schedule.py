@@ -108,6 +108,13 @@ def _utc(value: datetime) -> datetime:
 def decide_schedule(state: RunState, cmd: ScheduleItem) -> EventScheduled:
     """The ``EventScheduled`` for ``cmd`` at the world's clock (pure; ``SimulationError`` when
     the item cannot be scheduled)."""
+    try:
+        return _decide_schedule(state, cmd)
+    except OverflowError:
+        raise SimulationError(f"schedule: item {cmd.id or cmd.kind!r} would be due after the year 9999") from None
+
+
+def _decide_schedule(state: RunState, cmd: ScheduleItem) -> EventScheduled:
     world = state.worlds.get(cmd.world)
     if world is None:
         raise SimulationError(f"schedule: unknown world {cmd.world!r} (known: {', '.join(state.worlds) or 'none'})")
@@ -127,7 +134,10 @@ def decide_schedule(state: RunState, cmd: ScheduleItem) -> EventScheduled:
             check_cron(cmd.cron)
         except ValueError as exc:
             raise SimulationError(f"schedule: {exc}") from None
-        due = cron_after(cmd.cron, now, inclusive=True)
+        cron_due = cron_after(cmd.cron, now, inclusive=True)
+        if cron_due is None:
+            raise SimulationError(f"schedule: cron {cmd.cron!r} has no time after {now.isoformat()}")
+        due = cron_due
     elif cmd.at is not None:
         try:
             due = _parse_at(cmd.at, now)
@@ -141,7 +151,10 @@ def decide_schedule(state: RunState, cmd: ScheduleItem) -> EventScheduled:
         raise SimulationError("schedule: say when: give at, in, every or cron")
     deadline = cmd.deadline_seconds
     if cmd.deadline_at is not None:
-        deadline = max(0.0, (_utc(datetime.fromisoformat(cmd.deadline_at)) - due).total_seconds())
+        try:
+            deadline = max(0.0, (_utc(datetime.fromisoformat(cmd.deadline_at)) - due).total_seconds())
+        except ValueError:
+            raise SimulationError(f"schedule: deadline {cmd.deadline_at!r} is not a date and time") from None
     schedule_id = cmd.id or f"{cmd.kind}-{book.sequence}"
     if book.item(schedule_id) is not None:
         raise SimulationError(f"schedule: an item with id {schedule_id!r} is already pending")

@@ -57,7 +57,7 @@ def test_cron_weekdays_at_nine():
     assert following == datetime(2026, 3, 11, 9, 0, tzinfo=UTC) and skipped == 2  # Mon 9th, Tue 10th
 
 
-@pytest.mark.parametrize("bad", ["0 9 * *", "61 9 * * *", "every day", "0 9 * * 1-5 2026"])
+@pytest.mark.parametrize("bad", ["0 9 * *", "61 9 * * *", "every day", "0 9 * * 1-5 2026", "0 0 31 2 *"])
 def test_bad_cron_is_refused_with_the_reason(bad):
     with pytest.raises(ValueError, match="cron"):
         check_cron(bad)
@@ -111,3 +111,15 @@ def test_the_schedule_survives_a_snapshot_round_trip():
                         sequence=3, fired=2, skip_idle=True, stop_when_idle=4, idle_steps=1)
     state = RunState(schedule=book)
     assert RunState.from_dict(state.to_dict()) == state
+
+
+def test_nothing_is_due_past_the_year_9999():
+    late = item("late", "9999-12-31T23:00", every_seconds=7200)
+    assert next_occurrence(late, datetime(9999, 12, 31, 23, 0, tzinfo=UTC)) == (None, 0)
+    leap = item("leap", "9999-12-31T23:00", cron="0 0 29 2 *")
+    assert next_occurrence(leap, datetime(9999, 12, 31, 23, 0, tzinfo=UTC)) == (None, 0)
+    state = _state("9999-12-31T23:30:00+00:00")
+    with pytest.raises(SimulationError, match="after the year 9999"):
+        decide_schedule(state, ScheduleItem(world="W", kind="broadcast", at="09:00"))
+    with pytest.raises(SimulationError, match="has no time after"):
+        decide_schedule(state, ScheduleItem(world="W", kind="broadcast", cron="0 9 * * *"))

@@ -140,17 +140,23 @@ def check_cron(expression: str) -> str:
     if not croniter.is_valid(expression):
         raise ValueError(f"cron {expression!r} is not a valid cron expression "
                          "(e.g. '0 9 * * 1-5': 09:00 on weekdays)")
+    if cron_after(expression, datetime(2026, 1, 1, tzinfo=timezone.utc)) is None:
+        raise ValueError(f"cron {expression!r} never fires (e.g. 31 February)")
     return expression
 
 
-def cron_after(expression: str, after: datetime, *, inclusive: bool = False) -> datetime:
-    """The first time of ``expression`` after ``after`` (at or after it when ``inclusive``), in UTC."""
+def cron_after(expression: str, after: datetime, *, inclusive: bool = False) -> datetime | None:
+    """The first time of ``expression`` after ``after`` (at or after it when ``inclusive``), in UTC;
+    None when there is none (an impossible date, or past the year 9999)."""
     from croniter import croniter
 
     start = _utc(after)
     if inclusive:
         start = start - timedelta(microseconds=1)
-    return _utc(croniter(expression, start).get_next(datetime))
+    try:
+        return _utc(croniter(expression, start).get_next(datetime))
+    except Exception:  # noqa: BLE001 - croniter signals "no such time" with several exception types
+        return None
 
 
 def next_occurrence(item: ScheduledItem, now: datetime) -> tuple[datetime | None, int]:
@@ -161,15 +167,18 @@ def next_occurrence(item: ScheduledItem, now: datetime) -> tuple[datetime | None
     if item.every_seconds is not None:
         step = timedelta(seconds=item.every_seconds)
         behind = max(0, int((now - due) / step)) if now >= due else 0
-        following = due + step * (behind + 1)
-        while following <= now:  # float rounding
-            following += step
-            behind += 1
+        try:
+            following = due + step * (behind + 1)
+            while following <= now:  # float rounding
+                following += step
+                behind += 1
+        except OverflowError:  # past the year 9999: no next occurrence
+            return None, behind
         return following, behind
     if item.cron is not None:
         following = cron_after(item.cron, due)
         skipped = 0
-        while following <= now:
+        while following is not None and following <= now:
             skipped += 1
             if skipped >= SKIP_COUNT_LIMIT:
                 return cron_after(item.cron, now), skipped
