@@ -48,9 +48,11 @@ class ScheduledItem:
     def due_dt(self) -> datetime:
         return _parse(self.due)
 
-    def key(self) -> tuple[datetime, int, int]:
-        """The firing order: time, priority (lower first), sequence."""
-        return (_parse(self.due), self.priority, self.sequence)
+    def key(self) -> tuple[str, int, int]:
+        """The firing order: time, priority (lower first), sequence. ``due`` is always the UTC ISO
+        text :func:`~troupe_es.events.canonical.iso_utc` writes (``+00:00``, four-digit years),
+        which sorts as the times do, fractions of a second included."""
+        return (self.due, self.priority, self.sequence)
 
     @property
     def recurring(self) -> bool:
@@ -107,10 +109,10 @@ def firing_order(items: Iterable[ScheduledItem]) -> list[ScheduledItem]:
 def due_items(book: ScheduleBook, world: str, now: datetime) -> list[ScheduledItem]:
     """The items of ``world`` due at ``now`` (due time at or before it), in firing order (the
     pending tuple is kept in that order, so this reads only its due head)."""
-    now = _utc(now)
+    now_text = iso_utc(_utc(now))
     out = []
     for it in book.pending:
-        if it.due_dt() > now:
+        if it.due > now_text:  # type: ignore[operator]
             break
         if it.world == world:
             out.append(it)
@@ -199,8 +201,17 @@ def time_of_day_after(text: str, now: datetime) -> datetime:
 # --- the fold ---------------------------------------------------------------------------
 
 
+def _with(obj: Any, **changes: Any) -> Any:
+    """``dataclasses.replace(obj, **changes)`` without re-running ``__init__`` (the fold does this
+    for every schedule event; for frozen dataclasses without ``__post_init__`` only)."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
 def _set(state: Any, book: ScheduleBook) -> Any:
-    return replace(state, schedule=book)
+    return _with(state, schedule=book)
 
 
 def _without(book: ScheduleBook, schedule_id: str) -> tuple[ScheduledItem | None, tuple[ScheduledItem, ...]]:
@@ -214,9 +225,13 @@ def _without(book: ScheduleBook, schedule_id: str) -> tuple[ScheduledItem | None
     return found, tuple(rest)
 
 
+def _order(it: ScheduledItem) -> tuple[tuple[str, int, int], str]:
+    return ((it.due, it.priority, it.sequence), it.id)
+
+
 def _inserted(pending: tuple[ScheduledItem, ...], item: ScheduledItem) -> tuple[ScheduledItem, ...]:
     """``pending`` with ``item`` in its place: the tuple is kept in firing order."""
-    at = bisect.bisect_right(pending, (item.key(), item.id), key=lambda it: (it.key(), it.id))
+    at = bisect.bisect_right(pending, (item.key(), item.id), key=_order)
     return pending[:at] + (item,) + pending[at:]
 
 
@@ -225,7 +240,7 @@ def _scheduled(s: Any, r: Any, e: Any) -> Any:
     item = ScheduledItem(id=e.schedule_id, world=e.world, due=iso_utc(e.due), kind=e.kind, data=dict(e.data),
                          priority=e.priority, sequence=e.sequence, every_seconds=e.every_seconds, cron=e.cron,
                          deadline_seconds=e.deadline_seconds, source=e.source)
-    return _set(s, replace(book, pending=_inserted(book.pending, item), sequence=max(book.sequence, e.sequence + 1)))
+    return _set(s, _with(book, pending=_inserted(book.pending, item), sequence=max(book.sequence, e.sequence + 1)))
 
 
 def _came_up(counter: str) -> Callable[[Any, Any, Any], Any]:
@@ -233,8 +248,8 @@ def _came_up(counter: str) -> Callable[[Any, Any, Any], Any]:
         book = s.schedule
         item, rest = _without(book, e.schedule_id)
         if item is not None and e.next_due is not None:
-            rest = _inserted(rest, replace(item, due=iso_utc(e.next_due), occurrence=e.occurrence + 1))
-        return _set(s, replace(book, pending=rest, **{counter: getattr(book, counter) + 1}))
+            rest = _inserted(rest, _with(item, due=iso_utc(e.next_due), occurrence=e.occurrence + 1))
+        return _set(s, _with(book, pending=rest, **{counter: getattr(book, counter) + 1}))
     return handler
 
 
