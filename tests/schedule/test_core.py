@@ -123,3 +123,18 @@ def test_nothing_is_due_past_the_year_9999():
         decide_schedule(state, ScheduleItem(world="W", kind="broadcast", at="09:00"))
     with pytest.raises(SimulationError, match="has no time after"):
         decide_schedule(state, ScheduleItem(world="W", kind="broadcast", cron="0 9 * * *"))
+
+
+def test_skipped_cron_occurrences_are_counted_up_to_the_limit():
+    from troupe_es.domain.schedule import SKIP_COUNT_LIMIT
+
+    every_minute = item("m", "2026-03-01T09:00", cron="* * * * *")
+    now = datetime(2026, 3, 20, 9, 0, 30, tzinfo=UTC)  # 27,360 minutes later
+    following, skipped = next_occurrence(every_minute, now)
+    assert skipped == SKIP_COUNT_LIMIT == 10_000 and following == datetime(2026, 3, 20, 9, 1, tzinfo=UTC)
+
+
+def test_an_absolute_deadline_becomes_a_duration_after_the_first_due_time():
+    event = decide_schedule(_state(), ScheduleItem(world="W", kind="broadcast", at="10:00",
+                                                   deadline_at="2026-03-01T10:45:00"))
+    assert event.deadline_seconds == 45 * 60

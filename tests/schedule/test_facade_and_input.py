@@ -87,3 +87,42 @@ def test_runs_without_a_schedule_record_the_scenario_as_before(tmp_path):
                                     schedule=[{"in": "1h", "broadcast": "x"}])).to_record()
     assert record["world"]["skip_idle"] is True and record["stop_when_idle"] == 2
     assert record["schedule"] == [{"in": "1h", "broadcast": "x", "priority": 0}]
+
+
+def test_a_capability_reacts_to_its_own_kind_with_commands_and_events(sqlite_url, monkeypatch):
+    from troupe_es import bootstrap
+    from troupe_es.commands.models import Broadcast
+    from troupe_es.events import RandomDrawn, StimulusPerceived
+
+    seen = []
+
+    def on_memo(state, fired):
+        seen.append((fired.kind, fired.data, fired.occurrence, state.schedule.fired))
+        return [Broadcast(world=fired.world, content=f"memo: {fired.data['subject']}"),
+                RandomDrawn(purpose="memo lottery", value=7),
+                ("agent/Ana", StimulusPerceived(agent="Ana", kind="see", content="the memo on the desk"))]
+
+    monkeypatch.setitem(bootstrap.SCHEDULE_REACTIONS, "memo", on_memo)
+    sim = Simulation.open(sqlite_url, llm="mock", seed=3, name="reactions")
+    sim.person("Ana", age=30)
+    room = sim.world("Office", people=["Ana"], start=datetime(2026, 3, 2, 9, 0), step="1h")
+    room.schedule(at="09:00", kind="memo", data={"subject": "budget"})
+    room.run(1)
+    assert seen == [("memo", {"subject": "budget"}, 0, 1)]
+    [fired] = sim.events(type="ScheduledEventFired")
+    after = [r for r in sim.events() if r.causation_id == fired.event_id]
+    assert [(r.stream, r.event.type) for r in after] == [
+        ("agent/Ana", "StimulusPerceived"), ("world/Office", "RandomDrawn"), ("agent/Ana", "StimulusPerceived")]
+    assert [m.text for m in sim.state.agents["Ana"].memory][:2] == ["memo: budget", "the memo on the desk"]
+    sim.close()
+    assert sim.replay(verify=True).ok
+
+
+def test_cancelling_an_item_that_already_fired_does_nothing(tmp_path, sqlite_url):
+    from tests.schedule.helpers import events, run
+
+    path = scenario(tmp_path, personas=[{"name": "Ana"}], script=[{"run": 2}, {"cancel": "once"}],
+                    schedule=[{"id": "once", "at": "09:00", "broadcast": "hello"}])
+    run_id = run(path, sqlite_url)
+    assert len(events(sqlite_url, run_id, "ScheduledEventFired")) == 1
+    assert events(sqlite_url, run_id, "ScheduleCancelled") == []
