@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from troupe_es.domain.documents import Library
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.schedule import ScheduleBook
 
@@ -106,6 +107,8 @@ class RunState:
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
     schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
+    documents_config: dict[str, Any] | None = None  # the scenario's documents: section (None: none)
+    library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -137,4 +140,5 @@ class RunState:
         if "schedule" in rest:
             rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
+        rest["library"] = Library.from_dict(rest["library"]) if "library" in rest else Library()
         return cls(agents=agents, worlds=worlds, **rest)

@@ -18,6 +18,7 @@ from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import steps as s
+from troupe_es.scenario.documents import DocumentsSpec
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class ScenarioFields(m.Strict):
     max_actions_per_turn: int = Field(default=limits.MAX_ACTIONS_PER_TURN, ge=1, le=limits.MAX_ACTIONS_PER_TURN)
     interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     memory: m.MemorySpec | None = None
+    documents: DocumentsSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
@@ -95,6 +97,8 @@ class Scenario(ScenarioFields):
             record["schedule"] = [e.model_dump(mode="json", exclude_none=True, by_alias=True) for e in self.schedule]
         if self.stop_when_idle is not None:
             record["stop_when_idle"] = self.stop_when_idle
+        if self.documents is not None:  # likewise
+            record["documents"] = self.documents.model_dump(mode="json")
         return record
 
     @classmethod
@@ -118,7 +122,8 @@ def _vocabulary() -> dict[str | None, set[str]]:
         None: Scenario, "llm": m.LLMSettings, "budget": m.BudgetSpec, "world": m.WorldSpec,
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
-        "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec}
+        "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
+        "documents": DocumentsSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
@@ -185,6 +190,8 @@ def check_names(scenario: Scenario, where: str) -> None:
     for name in (scenario.memory.personas if scenario.memory else {}):
         check(f"memory.personas.{name}", name)
     sch.check_schedule(scenario.schedule, scenario.script, check, where)
+    for name in (scenario.documents.personas if scenario.documents else {}):
+        check(f"documents.personas.{name}", name)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:
