@@ -35,6 +35,7 @@ from troupe_es.commands.models import (
 )
 from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
+from troupe_es.commands.space.setup import set_up_space
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
     for a, b, relation in w.relations:
         if (*sorted((a, b)), relation) not in bus.state.worlds[w.name].relations:
             bus.handle(Relate(world=w.name, between=(a, b), relation=relation))
+    set_up_space(bus, plan)
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
@@ -143,6 +145,7 @@ def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
             bus.handle(ChangePersona(name=persona.name, persona=persona.persona, sources=persona.sources))
     if joining:
         bus.handle(JoinWorld(world=world, agents=tuple(joining)))
+    set_up_space(bus, plan)
 
 
 def script_commands(plan: RunPlan, start: int = 0) -> Iterator[Any]:

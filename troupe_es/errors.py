@@ -7,7 +7,8 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     TroupeError
     ├── ConfigurationError            bad option, environment or URL
     ├── ScenarioError                 a scenario or persona file is wrong (names file and field)
-    │   └── PersonaMergeError         a fragment conflicts with a persona's scalar field
+    │   ├── PersonaMergeError         a fragment conflicts with a persona's scalar field
+    │   └── MapError                  a grid world's map file is wrong (names file, line, column)
     ├── StoreError                    anything the event store refuses or cannot do
     │   ├── StoreUnavailableError     the database cannot be reached or opened
     │   ├── ReadOnlyStoreError        a write to a store opened read-only, or that this user cannot write
@@ -28,7 +29,8 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     │   ├── BudgetExceededError       the run's token or cost budget would be exceeded
     │   └── ReplayDivergenceError     replay asked for a call that was never recorded (exit 3)
     ├── SimulationError               the runtime refused a command (unknown agent, bad steps)
-    │   └── RunNotResumableError      the run completed, or its writer is still alive
+    │   ├── RunNotResumableError      the run completed, or its writer is still alive
+    │   └── UnreachableError          no path between two cells of a grid world's map
     └── VerificationError             the hash chain or content hashes do not match (exit 3)
 
     KeyboardInterrupt (Python's)
@@ -65,6 +67,11 @@ class PersonaMergeError(ScenarioError):
         self.field = field
         self.current = current
         self.value = value
+
+
+class MapError(ScenarioError):
+    """A grid world's map (text or JSON tile map) is invalid; the message names the file, and the
+    line and column where it can."""
 
 
 class StoreError(TroupeError):
@@ -182,6 +189,10 @@ class SimulationError(TroupeError):
 
 class RunNotResumableError(SimulationError):
     """The run cannot be resumed: it completed, or a live process is still writing it."""
+
+
+class UnreachableError(SimulationError):
+    """No path leads from a cell to a destination on a grid world's map (walls in between)."""
 
 
 class Interruption(KeyboardInterrupt):

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from troupe_es.domain.memory import MEMORY_HANDLERS
+from troupe_es.domain.space import SPACE_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
 from troupe_es.events.envelope import Recorded
@@ -170,6 +171,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "InterventionApplied": _intervention,
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
+    **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's
 }
 
 STATE_EVENT_TYPES = frozenset(_HANDLERS)

@@ -46,6 +46,7 @@ from troupe_es.events.run import (
     StepCompleted,
     StepStarted,
 )
+from troupe_es.events.space import AgentLooked, AgentMoved, AgentPlaced, MapLoaded, MoveRejected, TravelStarted
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.world import (
     AccessibilityChanged,
@@ -89,4 +90,5 @@ __all__ = [
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",
     "decode_event", "event_class", "event_classes", "iso_utc", "sha256_hex", "upcast", "upcaster",
     "volatile",
+    "AgentLooked", "AgentMoved", "AgentPlaced", "MapLoaded", "MoveRejected", "TravelStarted",
 ]

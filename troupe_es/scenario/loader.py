@@ -37,6 +37,7 @@ from troupe_es.scenario.scenario import (
     check_names,
     validate,
 )
+from troupe_es.scenario.space import check_space, split_positions, with_map_content
 from troupe_es.textfile import read_text_file
 
 _REF_KEYS = ("file", "fragments")
@@ -114,11 +115,14 @@ def resolve(data: Any, where: str, base_dir: Path) -> Scenario:
     if problem is not None:
         raise ScenarioError(f"{where}: {problem[0] or 'scenario'}: {problem[1]}")
     raw = validate(ScenarioFile, data, where)
+    raw = with_map_content(raw, where, base_dir)
     personas = tuple(resolve_persona(entry, i, where, base_dir) for i, entry in enumerate(raw.personas))
+    raw, personas = split_positions(raw, personas, where)
     fields = {name: getattr(raw, name) for name in ScenarioFields.model_fields}
     scenario = Scenario(**fields, personas=personas, path=where)
     check_names(scenario, where)
     check_bounds(scenario, where)
+    check_space(scenario, where)
     return scenario
 
 

@@ -17,6 +17,7 @@ from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import steps as s
+from troupe_es.scenario.space import check_space
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Scenario(ScenarioFields):
             "seed": self.seed,
             "llm": self.llm.model_dump(mode="json", exclude_none=True),
             "budget": self.budget.model_dump(mode="json", exclude_none=True) if self.budget else None,
-            "world": self.world.model_dump(mode="json"),
+            "world": self.world.model_dump(mode="json", exclude_none=True),  # grid fields only when set
             "personas": [{"name": p.name, "persona": p.persona, "sources": list(p.sources)}
                          for p in self.personas],
             "max_actions_per_turn": self.max_actions_per_turn,
@@ -85,7 +86,8 @@ class Scenario(ScenarioFields):
             "script": [s.step_record(step) for step in self.script],
         }
         if self.memory is not None:  # absent otherwise: runs without memory keep their hashes
-            record["memory"] = self.memory.model_dump(mode="json")
+            record["memory"] = self.memory.model_dump(  # proximity_weight only when set: old runs keep their hashes
+                mode="json", exclude={"proximity_weight"} if self.memory.proximity_weight is None else None)
         return record
 
     @classmethod
@@ -101,6 +103,7 @@ class Scenario(ScenarioFields):
         scenario = validate(cls, data, where)
         check_names(scenario, where)
         check_bounds(scenario, where)
+        check_space(scenario, where)
         return scenario
 
 
