@@ -14,6 +14,7 @@ from typing import Any
 from troupe_es.domain.documents import Library
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.schedule import ScheduleBook
+from troupe_es.domain.space import SpaceState
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -77,12 +78,15 @@ class WorldState:
     members: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # accessible pairs, sorted names
     relations: tuple[tuple[str, str, str], ...] = ()
+    space: SpaceState | None = None  # a grid world's map and positions (the space capability)
 
     def clock_dt(self) -> datetime | None:
         return datetime.fromisoformat(self.clock) if self.clock else None
 
     def accessible_to(self, agent: str) -> tuple[str, ...]:
-        """Who ``agent`` can talk to, in member order."""
+        """Who ``agent`` can talk to, in member order (in a grid world: who is within earshot)."""
+        if self.space is not None:
+            return self.space.audible(agent, self.members)
         if self.everyone_accessible:
             return tuple(m for m in self.members if m != agent)
         linked = {b if a == agent else a for a, b in self.links if agent in (a, b)}
@@ -135,6 +139,7 @@ class RunState:
             w["members"] = tuple(w.get("members", ()))
             w["links"] = tuple(tuple(x) for x in w.get("links", ()))
             w["relations"] = tuple(tuple(x) for x in w.get("relations", ()))
+            w["space"] = SpaceState.from_dict(w["space"]) if w.get("space") else None
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         if "schedule" in rest:

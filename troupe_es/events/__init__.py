@@ -54,6 +54,7 @@ from troupe_es.events.schedule import (
     ScheduledEventFired,
     ScheduledEventMissed,
 )
+from troupe_es.events.space import AgentLooked, AgentMoved, AgentPlaced, MapLoaded, MoveRejected, TravelStarted
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.world import (
     AccessibilityChanged,
@@ -99,4 +100,5 @@ __all__ = [
     "decode_event", "event_class", "event_classes", "iso_utc", "sha256_hex", "upcast", "upcaster",
     "volatile",
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
+    "AgentLooked", "AgentMoved", "AgentPlaced", "MapLoaded", "MoveRejected", "TravelStarted",
 ]

@@ -19,6 +19,7 @@ from troupe_es.scenario import model as m
 from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import steps as s
 from troupe_es.scenario.documents import DocumentsSpec
+from troupe_es.scenario.space import check_space
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Scenario(ScenarioFields):
             "seed": self.seed,
             "llm": self.llm.model_dump(mode="json", exclude_none=True),
             "budget": self.budget.model_dump(mode="json", exclude_none=True) if self.budget else None,
-            "world": self.world.model_dump(mode="json"),
+            "world": self.world.model_dump(mode="json", exclude_none=True),  # grid fields only when set
             "personas": [{"name": p.name, "persona": p.persona, "sources": list(p.sources)}
                          for p in self.personas],
             "max_actions_per_turn": self.max_actions_per_turn,
@@ -90,7 +91,8 @@ class Scenario(ScenarioFields):
             "script": [s.step_record(step) for step in self.script],
         }
         if self.memory is not None:  # absent otherwise: runs without memory keep their hashes
-            record["memory"] = self.memory.model_dump(mode="json")
+            record["memory"] = self.memory.model_dump(  # proximity_weight only when set: old runs keep their hashes
+                mode="json", exclude={"proximity_weight"} if self.memory.proximity_weight is None else None)
         if not self.world.skip_idle:  # absent when off, like schedule and stop_when_idle: hashes hold
             record["world"].pop("skip_idle", None)
         if self.schedule:
@@ -114,6 +116,7 @@ class Scenario(ScenarioFields):
         scenario = validate(cls, data, where)
         check_names(scenario, where)
         check_bounds(scenario, where)
+        check_space(scenario, where)
         return scenario
 
 
