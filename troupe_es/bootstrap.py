@@ -33,6 +33,7 @@ from troupe_es.commands.models import (
     TakeTurn,
 )
 from troupe_es.commands.notebook import announce
+from troupe_es.commands.knowledge import KNOWLEDGE
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
@@ -64,7 +65,7 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY,)
+CAPABILITIES: tuple = (MEMORY, KNOWLEDGE)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from troupe_es.domain.knowledge import KNOWLEDGE_HANDLERS, knowledge_started
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
@@ -47,7 +48,8 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
     return replace(s, run_id=r.run_id, scenario_name=e.scenario_name, seed=e.seed, status="running",
                    parent_run_id=e.parent_run_id, fork_position=e.fork_position,
                    memory_config=(e.scenario or {}).get("memory"),
-                   embedder=dict(e.embedder) if e.embedder else None)
+                   embedder=dict(e.embedder) if e.embedder else None,
+                   knowledge=knowledge_started(e.scenario))
 
 
 def _persona_defined(s: RunState, r: Recorded, e: Any) -> RunState:
@@ -102,7 +104,7 @@ def _action(s: RunState, r: Recorded, e: Any) -> RunState:
         agent = replace(agent, seen_upto=agent.memory_total, feedback=(), turns=agent.turns + 1)
     if e.action != "DONE":
         text = f"{e.action}" + (f" to {e.target}" if e.target else "") + f": {e.content}"
-        agent = _remember(agent, "did", text, iso_utc(r.sim_time))
+        agent = _remember(agent, "did", text, iso_utc(r.sim_time), ref=f"{r.stream}@{r.stream_version}")
         agent = replace(agent, seen_upto=agent.memory_total)  # one's own actions are never news
         key = (e.action, e.target or "")
         last = tuple(x for x in agent.last_actions if (x[0], x[1]) != key) + ((e.action, e.target or "", e.content),)
@@ -170,6 +172,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "InterventionApplied": _intervention,
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
+    **KNOWLEDGE_HANDLERS,
 }
 
 STATE_EVENT_TYPES = frozenset(_HANDLERS)
