@@ -176,3 +176,15 @@ def test_a_bad_knowledge_section_is_one_clear_line(tmp_path):
     path = scenario(tmp_path, knowledge={"extract": True, "max_facts": 3})
     res = troupe("run", path, store=f"sqlite:///{tmp_path / 'e.db'}")
     assert res.code == 1 and "knowledge" in res.err and "max_facts" in res.err and "Traceback" not in res.err
+
+
+def test_the_example_scenario_runs_on_the_mock_and_replays_verified(tmp_path):
+    from pathlib import Path
+
+    store = f"sqlite:///{tmp_path / 'e.db'}"
+    example = Path(__file__).resolve().parents[2] / "examples" / "knowledge_panel.yaml"
+    run_id = run(str(example), store)
+    graph = _graph(store, run_id)
+    assert graph.edges and any(e.valid_to for e in graph.edges.values())
+    res = troupe("replay", run_id, "--verify", store=store)
+    assert res.code == 0, res.out + res.err
