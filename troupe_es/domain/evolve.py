@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from troupe_es.domain.documents import DOCUMENT_HANDLERS
+from troupe_es.domain.knowledge import KNOWLEDGE_HANDLERS, knowledge_started
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
 from troupe_es.domain.space import SPACE_HANDLERS
@@ -51,7 +52,8 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
                    parent_run_id=e.parent_run_id, fork_position=e.fork_position,
                    memory_config=(e.scenario or {}).get("memory"),
                    embedder=dict(e.embedder) if e.embedder else None,
-                   documents_config=(e.scenario or {}).get("documents"))
+                   documents_config=(e.scenario or {}).get("documents"),
+                   knowledge=knowledge_started(e.scenario))
 
 
 def _persona_defined(s: RunState, r: Recorded, e: Any) -> RunState:
@@ -106,7 +108,7 @@ def _action(s: RunState, r: Recorded, e: Any) -> RunState:
         agent = replace(agent, seen_upto=agent.memory_total, feedback=(), turns=agent.turns + 1)
     if e.action != "DONE":
         text = f"{e.action}" + (f" to {e.target}" if e.target else "") + f": {e.content}"
-        agent = _remember(agent, "did", text, iso_utc(r.sim_time))
+        agent = _remember(agent, "did", text, iso_utc(r.sim_time), ref=f"{r.stream}@{r.stream_version}")
         agent = replace(agent, seen_upto=agent.memory_total)  # one's own actions are never news
         key = (e.action, e.target or "")
         last = tuple(x for x in agent.last_actions if (x[0], x[1]) != key) + ((e.action, e.target or "", e.content),)
@@ -177,6 +179,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     **SCHEDULE_HANDLERS,
     **DOCUMENT_HANDLERS,
     **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's
+    **KNOWLEDGE_HANDLERS,
 }
 for _type, _also in SCHEDULE_ALSO.items():
     _HANDLERS[_type] = chained(_HANDLERS.get(_type), _also)

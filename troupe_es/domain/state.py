@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from troupe_es.domain.documents import Library
+from troupe_es.domain.knowledge import KnowledgeState
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.schedule import ScheduleBook
 from troupe_es.domain.space import SpaceState
@@ -113,6 +114,7 @@ class RunState:
     schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
     documents_config: dict[str, Any] | None = None  # the scenario's documents: section (None: none)
     library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
+    knowledge: KnowledgeState = field(default_factory=KnowledgeState)  # the knowledge capability
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -146,4 +148,5 @@ class RunState:
             rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         rest["library"] = Library.from_dict(rest["library"]) if "library" in rest else Library()
+        rest["knowledge"] = KnowledgeState.from_dict(rest.get("knowledge") or {})
         return cls(agents=agents, worlds=worlds, **rest)

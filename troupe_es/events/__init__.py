@@ -21,6 +21,7 @@ from troupe_es.events.canonical import canonical_json, content_hash, iso_utc, sh
 from troupe_es.events.codec import decode_event
 from troupe_es.events.documents import DocumentChunkIngested, GroundingChanged
 from troupe_es.events.envelope import NewEvent, Recorded
+from troupe_es.events.knowledge import Fact, FactsExtracted
 from troupe_es.events.llm import (
     CacheEntryRejected,
     LLMAttempt,
@@ -94,6 +95,7 @@ __all__ = [
     "MemoriesRecalled", "MemoryConsolidated", "MemoryForgotten", "MemoryPressureWarned", "MemoryStored",
     "ReflectionSynthesized",
     "DocumentChunkIngested", "GroundingChanged",
+    "Fact", "FactsExtracted",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed", "RunStarted", "StepCompleted",
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",

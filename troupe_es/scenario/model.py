@@ -263,3 +263,17 @@ class MemorySpec(Strict):
         if override is None:
             return self
         return self.model_copy(update=override.model_dump(exclude_none=True))
+
+
+class KnowledgeSpec(Strict):
+    """The ``knowledge:`` section: fact extraction into the temporal knowledge graph and
+    graph-aware retrieval (docs/knowledge.md explains every knob). Absent: knowledge off."""
+
+    extract: bool = True
+    graph_retrieval: bool = True
+    extract_every_n_steps: int = Field(default=1, ge=1)
+    max_facts_per_episode: int = Field(default=8, ge=1, le=50)
+    episode_items: int = Field(default=12, ge=1, le=24)
+    retrieval_max_facts: int = Field(default=6, ge=0, le=50)
+    retrieval_prompt_tokens: int = Field(default=300, ge=20)
+    exclusive_predicates: list[str] = Field(default_factory=list)

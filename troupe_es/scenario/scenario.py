@@ -47,6 +47,7 @@ class ScenarioFields(m.Strict):
     interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     memory: m.MemorySpec | None = None
     documents: DocumentsSpec | None = None
+    knowledge: m.KnowledgeSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
@@ -101,6 +102,8 @@ class Scenario(ScenarioFields):
             record["stop_when_idle"] = self.stop_when_idle
         if self.documents is not None:  # likewise
             record["documents"] = self.documents.model_dump(mode="json")
+        if self.knowledge is not None:  # likewise: runs without knowledge keep their hashes
+            record["knowledge"] = self.knowledge.model_dump(mode="json")
         return record
 
     @classmethod
@@ -126,7 +129,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
-        "documents": DocumentsSpec}
+        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
