@@ -35,6 +35,7 @@ from troupe_es.commands.models import (
 )
 from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
+from troupe_es.commands.vision import see_command, store_images
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -79,6 +80,9 @@ def line_commands(line: dict[str, Any], world: str) -> Iterator[Any]:
     failure after three steps never paid for the other 99,999,997."""
     if "broadcast" in line:
         yield Broadcast(world=world, content=str(line["broadcast"]))
+        return
+    if "see" in line and (line["see"].get("image") is not None or line["see"].get("to") is None):
+        yield see_command(line["see"], world)
         return
     for key, kind in _STIMULI.items():
         if key in line:
@@ -162,6 +166,7 @@ def execute(bus: "MessageBus", plan: RunPlan, *, fork: ForkPoint | None = None,
     after ``RunStarted``, and the plan's script is the tail to play from there.
     """
     started = time.perf_counter()
+    store_images(bus, plan)
     bus.handle(StartRun(scenario_name=plan.name, scenario=plan.record, seed=plan.seed,
                         sim_start=plan.world.start, settings=dict(settings or {}),
                         parent_run_id=fork.parent_run_id if fork else None,

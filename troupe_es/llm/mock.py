@@ -308,6 +308,10 @@ class _Generator:
 
 def mock_completion(request: ChatRequest) -> str:
     """The mock's answer text for a request (JSON when the request has a response schema)."""
+    from troupe_es.llm.mock_vision import image_description
+
+    if (seen := image_description(request.messages)) is not None:  # a vision request: describe the image
+        return seen
     seed = _digest(json.dumps(request.model_dump(mode="json"), sort_keys=True))
     generator = _Generator(seed, _persona(request.messages), _keywords(request.messages),
                            _reachable(request.messages), _fresh_lines(request.messages), _numbered(request.messages),

@@ -37,6 +37,7 @@ from troupe_es.scenario.scenario import (
     check_names,
     validate,
 )
+from troupe_es.scenario.vision import load_images
 from troupe_es.textfile import read_text_file
 
 _REF_KEYS = ("file", "fragments")
@@ -113,10 +114,11 @@ def resolve(data: Any, where: str, base_dir: Path) -> Scenario:
     problem = data_problem(data)
     if problem is not None:
         raise ScenarioError(f"{where}: {problem[0] or 'scenario'}: {problem[1]}")
+    data, images = load_images(data, where, base_dir)
     raw = validate(ScenarioFile, data, where)
     personas = tuple(resolve_persona(entry, i, where, base_dir) for i, entry in enumerate(raw.personas))
     fields = {name: getattr(raw, name) for name in ScenarioFields.model_fields}
-    scenario = Scenario(**fields, personas=personas, path=where)
+    scenario = Scenario(**fields, personas=personas, path=where, images=images)
     check_names(scenario, where)
     check_bounds(scenario, where)
     return scenario

@@ -17,6 +17,7 @@ from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import steps as s
+from troupe_es.scenario.vision import SeeSpec
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class Scenario(ScenarioFields):
 
     personas: tuple[ResolvedPersona, ...] = Field(min_length=1, max_length=limits.MAX_PERSONAS)
     path: str | None = Field(default=None, exclude=True)
+    images: dict[str, Any] = Field(default_factory=dict, exclude=True, repr=False)
+    """The ``see`` images' bytes by hash, ``{sha256: (media_type, bytes)}`` (read from files, not recorded)."""
 
     @property
     def agent_names(self) -> list[str]:
@@ -108,7 +111,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
     by_parent: dict[str | None, Any] = {
         None: Scenario, "llm": m.LLMSettings, "budget": m.BudgetSpec, "world": m.WorldSpec,
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
-        "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
+        "do": m.Effect, "tell": m.TellSpec, "see": SeeSpec, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
