@@ -64,9 +64,9 @@ def describe_image(data: bytes) -> str:
     flat = Image.new("RGBA", small.size, (255, 255, 255, 255))
     flat.alpha_composite(small)
     counts: dict[str, int] = {}
-    pixels = flat.convert("RGB").getdata()
-    for pixel in pixels:
-        name = _nearest(pixel)
+    raw = flat.convert("RGB").tobytes()
+    for i in range(0, len(raw), 3):
+        name = _nearest((raw[i], raw[i + 1], raw[i + 2]))
         counts[name] = counts.get(name, 0) + 1
     total = sum(counts.values()) or 1
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
