@@ -21,6 +21,10 @@ def test_the_packaging_example_runs_replays_and_exports_its_image(tmp_path):
     assert len(log) == 2 and log[0]["image"]["name"] == "product-brief/packaging.png"
     assert log[0]["description"] == ("An image of 320×200 pixels (landscape), mostly dark blue (45%) and "
                                      "white (37%), with some orange (10%).")
+    started = json.loads(troupe("log", run_id, "--json", "--type", "RunStarted", store=url).out.splitlines()[0])
+    see = started["payload"]["scenario"]["script"][1]["see"]
+    assert see["image"] == log[0]["image"] and set(see["image"]) == {"sha256", "media_type", "size", "width",
+                                                                    "height", "name"}
     shutil.rmtree(tmp_path / "examples")  # replay reads neither the scenario nor the image again
     res = troupe("replay", run_id, "--verify", store=url)
     assert res.code == 0 and "verified" in res.out, res.err

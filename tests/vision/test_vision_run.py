@@ -94,3 +94,22 @@ def test_a_mock_run_describes_from_pixels_and_is_the_same_in_parallel(tmp_path):
     for run_id in (sequential, parallel):
         res = troupe("replay", run_id, "--verify", store=url)
         assert res.code == 0 and "verified" in res.out, res.err
+
+
+def test_a_failed_description_is_recorded_like_any_failed_call_and_replays(tmp_path):
+    path = scenario(tmp_path, SCRIPT, image=drawn())
+    url = f"sqlite:///{tmp_path}/failed.db"
+    server = serve_in_thread(error_rate=1.0, error_kinds=("400",))  # a model that refuses the request
+    try:
+        res = troupe("run", str(path), "-q", "--llm", "openai", "--base-url", server.base_url,
+                     store=url, env=NO_AZURE)
+    finally:
+        server.stop()
+    assert res.code == 1 and len(res.err.strip().splitlines()) == 1 and "HTTP 400" in res.err, res.err
+    run_id = troupe("runs", "--json", store=url).out
+    run_id = json.loads(run_id)[-1]["run_id"]
+    [failed] = _events(url, run_id, "LLMCallFailed")
+    assert "/see-" in failed["call_id"] and _events(url, run_id, "ImageDescribed") == []
+    assert len(_events(url, run_id, "RunFailed")) == 1
+    res = troupe("replay", run_id, "--verify", store=url)
+    assert res.code == 0 and "verified" in res.out, res.err

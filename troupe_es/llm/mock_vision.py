@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 from typing import Any
 
@@ -82,6 +83,7 @@ def describe_image(data: bytes) -> str:
     return text + (f", with some {named[2]}." if len(named) > 2 else ".")
 
 
+@functools.lru_cache(maxsize=65536)
 def _nearest(pixel: tuple[int, ...]) -> str:
     r, g, b = pixel[:3]
     return min(PALETTE, key=lambda item: (r - item[1][0]) ** 2 * 3 + (g - item[1][1]) ** 2 * 4

@@ -450,8 +450,10 @@ class SqlEventStore(EventStore):
     # ---- blobs --------------------------------------------------------------------------------
     def put_blob(self, data: bytes, media_type: str) -> str:
         sha256 = check_new_blob(data, media_type)
-        if self.get_blob(sha256) is not None:  # already there: no write transaction at all
-            return sha256
+        b = schema.blobs
+        with self._tx(write=False) as conn:  # already there: no write transaction at all
+            if self._blobs_readable(conn) and conn.execute(select(b.c.size).where(b.c.sha256 == sha256)).first():
+                return sha256
         with self.transaction() as conn:
             ddl.upsert(conn, schema.blobs, {"sha256": sha256, "media_type": media_type, "size": len(data),
                                             "data": bytes(data)}, keys=("sha256",), update=False)
