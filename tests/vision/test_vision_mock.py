@@ -46,3 +46,12 @@ def test_an_image_with_too_many_pixels_is_refused(monkeypatch):
     monkeypatch.setattr(limits, "MAX_IMAGE_PIXELS", 120 * 80 - 1)
     with pytest.raises(ImageError, match=r"the image is 120×80 pixels; at most 9599 pixels are allowed"):
         read_image(drawn((120, 80)))
+
+
+def test_the_mock_counts_an_image_as_a_fixed_number_of_tokens_not_its_base64():
+    from troupe_es.llm.mock import MockProvider
+    from troupe_es.llm.mock_vision import IMAGE_TOKENS
+
+    small, large = drawn((20, 20), band=None), drawn((400, 300))
+    tokens = [MockProvider().complete(_request(image), 5).input_tokens for image in (small, large)]
+    assert tokens[0] == tokens[1] == len("Describe this image.") // 4 + IMAGE_TOKENS

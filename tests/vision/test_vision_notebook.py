@@ -53,3 +53,29 @@ def test_bad_images_from_python_raise_one_clear_error(tmp_path):
         sim.bus.handle(ShowImage(agents=("Lisa",), image=ghost))
     assert sim.events(type="LLMCallRequested") == []
     sim.close()
+
+
+def test_a_blob_changed_behind_the_store_is_caught_by_the_next_show_and_by_export(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from tests.cli.helpers import troupe
+
+    url = f"sqlite:///{tmp_path}/nb.db"
+    sim = Simulation.open(url)
+    lisa = sim.person("Lisa", age=30)
+    sim.world("Room", people=[lisa])
+    lisa.see("first look", image=PACKAGING)
+    sim.close()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # someone with file access drops the trigger and swaps the bytes
+        conn.execute(text("DROP TRIGGER troupe_blobs_no_update"))
+        conn.execute(text("UPDATE troupe_blobs SET data = :d"), {"d": drawn()})
+    engine.dispose()
+    res = troupe("export", sim.run_id, "--out", str(tmp_path / "events.jsonl"), store=url)
+    assert res.code == 1 and len(res.err.strip().splitlines()) == 1 and "no longer matches its hash" in res.err
+    again = Simulation.open(url)
+    bob = again.person("Bob", age=30)
+    again.world("Room", people=[bob])
+    with pytest.raises(SimulationError, match="no longer matches its hash"):
+        again.bus.handle(ShowImage(agents=("Bob",), image=read_image(PACKAGING).ref))
+    again.close()

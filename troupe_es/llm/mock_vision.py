@@ -88,3 +88,26 @@ def _nearest(pixel: tuple[int, ...]) -> str:
     r, g, b = pixel[:3]
     return min(PALETTE, key=lambda item: (r - item[1][0]) ** 2 * 3 + (g - item[1][1]) ** 2 * 4
                + (b - item[1][2]) ** 2 * 2)[0]
+
+
+IMAGE_TOKENS = 85
+"""Tokens the mock counts for one image (OpenAI's price of a low-detail image), whatever its size."""
+
+
+def prompt_text(messages: list[dict[str, Any]]) -> str:
+    """The messages' content as the mock counts its tokens: text as it is, each image part as
+    :data:`IMAGE_TOKENS` tokens' worth of characters (never its base64)."""
+    out = []
+    for message in messages:
+        content = message.get("content", "")
+        if isinstance(content, list) and image_urls([message]):
+            for part in content:
+                if isinstance(part, dict) and part.get("type") == "image_url":
+                    out.append("." * (IMAGE_TOKENS * 4))
+                elif isinstance(part, dict):
+                    out.append(str(part.get("text", "")))
+                else:
+                    out.append(str(part))
+        else:
+            out.append(str(content))
+    return "".join(out)
