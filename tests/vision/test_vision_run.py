@@ -62,6 +62,7 @@ def test_an_image_is_described_once_cached_on_rerun_and_replayed_with_zero_calls
     with open_store(url, readonly=True) as store:
         blob = store.get_blob(described["image"]["sha256"])
         assert blob.data == image and blob.media_type == "image/png"
+        assert store.blob_hashes() == [blob.sha256]  # two runs showed it: stored once
         raw = "".join(row.payload for row in store.iter_rows(run_id=first))
     part = vision[0]["messages"][1]["content"][1]
     assert part == {"type": "image_url", "image_url": {"url": "blob:sha256:" + blob.sha256}}
