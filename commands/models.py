@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from troupe_es.errors import SimulationError
 from troupe_es.events.base import VOLATILE_MARK, volatile
+from troupe_es.events.vision import ImageRef
 
 
 class Command(BaseModel):
@@ -192,6 +193,16 @@ class GroundAgent(Command):
 
     agent: str
     grounded: bool = True
+class ShowImage(Command):
+    """Show agents an image (with an optional caption): a vision model describes it once, then
+    each of them perceives the description as something seen. ``agents`` empty: everyone in
+    ``world``. Without an image it is a plain ``see`` stimulus for each of them. The image's
+    bytes are in the store's blob table already; the command carries their reference."""
+
+    agents: tuple[str, ...] = ()
+    world: str | None = None
+    text: str = ""
+    image: ImageRef | None = None
 
 
 def command_classes() -> dict[str, type[Command]]:

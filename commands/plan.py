@@ -45,6 +45,9 @@ class RunPlan:
     record: dict[str, Any] = field(default_factory=dict)
     schedule: tuple[dict[str, Any], ...] = ()  # the scenario's schedule: entries (docs/schedule.md)
     base_dir: str | None = None  # the scenario file's folder (documents are read from there); not recorded
+    images: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
+    """Bytes of the script's ``see`` images by hash (from the files; empty for a recorded plan,
+    whose images are in the store's blob table already)."""
 
     def with_script(self, script: list[dict[str, Any]]) -> "RunPlan":
         """The same plan running another script (a fork's tail); the record follows."""
@@ -118,7 +121,8 @@ def plan_from_scenario(scenario: Any, *, record: dict[str, Any] | None = None,
         max_actions=int(record.get("max_actions_per_turn") or 15),
         budget={k: v for k, v in (record.get("budget") or {}).items() if v is not None} or None,
         record=record, schedule=tuple(record.get("schedule") or ()),
-        base_dir=_folder_of(getattr(scenario, "path", None)))
+        base_dir=_folder_of(getattr(scenario, "path", None)),
+        images=dict(getattr(scenario, "images", None) or {}))
 
 
 def _folder_of(path: str | None) -> str | None:

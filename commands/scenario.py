@@ -39,6 +39,7 @@ from troupe_es.commands.resume import continuation
 from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
 from troupe_es.scenario.schedule import item_arguments
 from troupe_es.commands.space.setup import set_up_space
+from troupe_es.commands.vision import see_command, store_images
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -83,6 +84,9 @@ def line_commands(line: dict[str, Any], world: str) -> Iterator[Any]:
     failure after three steps never paid for the other 99,999,997."""
     if "broadcast" in line:
         yield Broadcast(world=world, content=str(line["broadcast"]))
+        return
+    if "see" in line and (line["see"].get("image") is not None or line["see"].get("to") is None):
+        yield see_command(line["see"], world)
         return
     for key, kind in _STIMULI.items():
         if key in line:
@@ -175,6 +179,7 @@ def execute(bus: "MessageBus", plan: RunPlan, *, fork: ForkPoint | None = None,
     after ``RunStarted``, and the plan's script is the tail to play from there.
     """
     started = time.perf_counter()
+    store_images(bus, plan)
     bus.handle(StartRun(scenario_name=plan.name, scenario=plan.record, seed=plan.seed,
                         sim_start=plan.world.start, settings=dict(settings or {}),
                         parent_run_id=fork.parent_run_id if fork else None,

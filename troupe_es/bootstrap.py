@@ -31,6 +31,7 @@ from troupe_es.commands.models import (
     Perceive,
     Relate,
     ResumeRun,
+    ShowImage,
     StartRun,
     TakeTurn,
 )
@@ -43,6 +44,7 @@ from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
 from troupe_es.commands.step import advance_step, take_turn
+from troupe_es.commands.vision import show_image
 from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
 from troupe_es.runtime import Handler, MessageBus, Observer, RuntimeSettings
@@ -70,6 +72,7 @@ HANDLERS: dict[type, Handler] = {
     **SCHEDULE_HANDLERS,
     IngestDocuments: ingest_documents,
     GroundAgent: ground_agent,
+    ShowImage: show_image,
 }
 """Command type → handler: the whole write side at a glance."""
 
@@ -137,6 +140,9 @@ def make_gateway(store: EventStore, *, llm: str = "mock", model: str | None = No
                           max_concurrency=max_concurrency, budget=budget_obj,
                           cache=cache_for_store(store))
     provider = make_provider(llm, model=model, base_url=base_url, **(provider_options or {}))
+    from troupe_es.llm.vision import BlobProvider
+
+    provider = BlobProvider(provider, store)  # image parts name blobs; the provider gets data URLs
     retry = RetryPolicy(deadline_s=call_deadline_s) if call_deadline_s is not None else RetryPolicy()
     semantic = None
     if semantic_cache is not None:

@@ -9,7 +9,8 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     ├── ScenarioError                 a scenario or persona file is wrong (names file and field)
     │   ├── PersonaMergeError         a fragment conflicts with a persona's scalar field
     │   ├── DocumentError             a document cannot be found or read (names the file)
-    │   └── MapError                  a grid world's map file is wrong (names file, line, column)
+    │   ├── MapError                  a grid world's map file is wrong (names file, line, column)
+    │   └── ImageError                an image is missing, too large or not PNG/JPEG/GIF/WebP (names it)
     ├── StoreError                    anything the event store refuses or cannot do
     │   ├── StoreUnavailableError     the database cannot be reached or opened
     │   ├── ReadOnlyStoreError        a write to a store opened read-only, or that this user cannot write
@@ -22,7 +23,8 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     │   ├── RunNotFoundError          no run matches the id or prefix
     │   ├── RunSealedError            the run is completed: nothing more can be appended to it
     │   ├── SigningKeyError           the run or store is signed and the signing key is missing or wrong
-    │   └── HeadMismatchError         the log no longer matches its heads (changed behind the store's back)
+    │   ├── HeadMismatchError         the log no longer matches its heads (changed behind the store's back)
+    │   └── CorruptBlobError          a stored blob is missing or no longer matches its hash
     ├── LLMError                      a model call could not be completed
     │   ├── ProviderError             the provider failed after every retry (HTTP, timeout)
     │   │   └── ProviderHTTPError     one failed attempt (status, kind, Retry-After, transient or not)
@@ -56,6 +58,11 @@ class ScenarioError(TroupeError):
     """A scenario or persona file is invalid; the message names the file and the field."""
 
 
+class ImageError(ScenarioError):
+    """An image given to an agent cannot be used: missing, unreadable, too large, or not a PNG,
+    JPEG, GIF or WebP; the message names the file."""
+
+
 class PersonaMergeError(ScenarioError):
     """A fragment sets a scalar persona field to a different value than the persona has.
 
@@ -82,6 +89,10 @@ class MapError(ScenarioError):
 
 class StoreError(TroupeError):
     """The event store refused or could not perform an operation."""
+
+
+class CorruptBlobError(StoreError):
+    """A blob an event names is missing from the store, or its bytes no longer match its hash."""
 
 
 class StoreUnavailableError(StoreError):

@@ -32,6 +32,14 @@ STREAM_PREFIXES = ("agent/", "world/")
 NAME_CHARS = STREAM_CHARS - max(len(p) for p in STREAM_PREFIXES)
 """Longest agent or world name: its stream must fit the ``stream`` column."""
 
+# ---- blobs and images ------------------------------------------------------------------------------
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+"""Largest image a ``see`` stimulus may carry (OpenAI's own limit for an image input)."""
+MAX_BLOB_BYTES = MAX_IMAGE_BYTES
+"""Largest blob the store keeps (the blob table holds images only)."""
+MAX_IMAGE_PIXELS = 100_000_000
+"""Most pixels (width × height) of an image: a small file that decodes to a huge bitmap is refused."""
+
 # ---- scenario and persona files ----------------------------------------------------------------
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """A scenario or persona file larger than this is refused before it is read."""

@@ -234,3 +234,24 @@ def test_an_unknown_type_row_names_its_position(store):
         list(store.read())
     assert err.value.position == 2 and err.value.type == "Teleported" and "position 2" in str(err.value)
     assert [r.event.content for r in store.read(until_position=1)] == ["first"]
+
+
+def test_blobs_are_content_addressed_idempotent_and_not_events(store):
+    import hashlib
+
+    from troupe_es.errors import StoreError
+
+    data = bytes(range(256)) * 40
+    name = store.put_blob(data, "image/png")
+    assert name == hashlib.sha256(data).hexdigest()
+    assert store.put_blob(data, "image/png") == name  # the same bytes again: nothing new
+    blob = store.get_blob(name)
+    assert (blob.sha256, blob.media_type, blob.data, blob.size) == (name, "image/png", data, len(data))
+    other = store.put_blob(b"GIF89a-other", "image/gif")
+    assert store.blob_hashes() == sorted([name, other])
+    assert store.get_blob("0" * 64) is None
+    assert store.last_position() == 0 and store.run_summaries() == []  # blobs are not events
+    for bad, media in ((b"", "image/png"), (b"x", "png"), ("text", "image/png")):
+        with pytest.raises(StoreError):
+            store.put_blob(bad, media)
+    assert store.blob_hashes() == sorted([name, other])

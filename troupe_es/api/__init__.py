@@ -91,8 +91,14 @@ class Person:
         """Hear something (from ``source``, default: the world)."""
         return self._perceive("listen", text, source or "world")
 
-    def see(self, text: str) -> "Person":
-        """See something described by ``text``."""
+    def see(self, text: str = "", image: bytes | str | Path | None = None) -> "Person":
+        """See something described by ``text``; with ``image`` (PNG, JPEG, GIF or WebP bytes, or
+        a path), be shown the image with ``text`` as its caption (see docs/vision.md)."""
+        if image is not None:
+            from troupe_es.api.vision import show_image
+
+            show_image(self._sim, image, text, agents=(self.name,))
+            return self
         return self._perceive("see", text, "world")
 
     def think(self, text: str) -> "Person":
@@ -141,6 +147,13 @@ class World:
     def broadcast(self, text: str) -> "World":
         """Everyone in the world hears ``text``."""
         self._sim.bus.handle(Broadcast(world=self.name, content=text))
+        return self
+
+    def see(self, image: bytes | str | Path, text: str = "") -> "World":
+        """Everyone in the world is shown ``image`` (bytes or a path), with ``text`` as its caption."""
+        from troupe_es.api.vision import show_image
+
+        show_image(self._sim, image, text, world=self.name)
         return self
 
     def make_everyone_accessible(self) -> "World":

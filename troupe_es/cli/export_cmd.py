@@ -15,10 +15,14 @@ from troupe_es.cli.output import output_file
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="File to write.")
+@click.option("--blobs/--no-blobs", default=True, show_default=True,
+              help="Also write the images the run was shown to a blobs/ folder next to the file "
+                   "(<sha256>.<ext>, the hash events name them by).")
 @pass_cli
-def export(cli: CliContext, run: str, fmt: str, out_path: Path) -> None:
+def export(cli: CliContext, run: str, fmt: str, out_path: Path, blobs: bool) -> None:
     """Export RUN's events: JSON lines (envelope + payload per line, as `log --json`) or a parquet
-    file (envelope columns and the payload as JSON text) for polars, pandas or DuckDB."""
+    file (envelope columns and the payload as JSON text) for polars, pandas or DuckDB. Images the
+    run was shown go to blobs/<sha256>.<ext> next to the file (see docs/vision.md)."""
     import json
 
     store = cli.reader
@@ -36,4 +40,10 @@ def export(cli: CliContext, run: str, fmt: str, out_path: Path) -> None:
             frame = events_frame(store, run_id).collect()
             frame.write_parquet(tmp)
             count = frame.height
-    console(stderr=True).print(f"wrote {count} events of {run_id} to {out_path}")
+    images = 0
+    if blobs:
+        from troupe_es.cli.vision_export import export_blobs
+
+        images = export_blobs(store, run_id, out_path.parent / "blobs")
+    extra = f" and {images} image(s) to {out_path.parent / 'blobs'}" if images else ""
+    console(stderr=True).print(f"wrote {count} events of {run_id} to {out_path}{extra}")

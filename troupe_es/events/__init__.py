@@ -57,6 +57,7 @@ from troupe_es.events.schedule import (
 )
 from troupe_es.events.space import AgentLooked, AgentMoved, AgentPlaced, MapLoaded, MoveRejected, TravelStarted
 from troupe_es.events.upcasting import upcast, upcaster
+from troupe_es.events.vision import ImageDescribed, ImageRef
 from troupe_es.events.world import (
     AccessibilityChanged,
     AgentJoinedWorld,
@@ -88,6 +89,8 @@ def __getattr__(name: str):  # noqa: ANN202 - the adapter is built on first use,
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
+    "ImageDescribed",
+    "ImageRef",
     "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
     "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
     "ActionTaken", "AnyEvent", "BudgetExceeded", "CacheEntryRejected", "CognitiveStateChanged", "CommandIssued",

@@ -20,6 +20,7 @@ from typing import Any
 from troupe_es.errors import ProviderHTTPError
 from troupe_es.llm.prices import PriceTable
 from troupe_es.llm.provider import ProviderResponse
+from troupe_es.llm.mock_vision import image_description, prompt_text
 from troupe_es.llm.request import ChatRequest
 from troupe_es.llm.retry import TRANSIENT_STATUS
 
@@ -339,6 +340,8 @@ class _Generator:
 
 def mock_completion(request: ChatRequest) -> str:
     """The mock's answer text for a request (JSON when the request has a response schema)."""
+    if (seen := image_description(request.messages)) is not None:  # a vision request: describe the image
+        return seen
     seed = _digest(json.dumps(request.model_dump(mode="json"), sort_keys=True))
     generator = _Generator(seed, _persona(request.messages), _keywords(request.messages),
                            _reachable(request.messages), _fresh_lines(request.messages), _numbered(request.messages),
@@ -426,7 +429,7 @@ class MockProvider:
         text = mock_completion(request)
         if fault == "malformed":
             text = text[: max(1, len(text) // 2)]
-        prompt = "".join(str(m.get("content", "")) for m in request.messages)
+        prompt = prompt_text(request.messages)  # an image counts as a fixed number of tokens
         return ProviderResponse(text, request.model, "stop", count_tokens(prompt), count_tokens(text))
 
     def _fault(self, body_key: str) -> str | None:

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from troupe_es.llm.mock import ERROR_KINDS, FaultPlan, count_tokens, mock_completion, mock_embedding
+from troupe_es.llm.mock_vision import prompt_text
 from troupe_es.llm.request import ChatRequest
 
 _PARAMS = ("temperature", "max_tokens", "top_p", "presence_penalty", "frequency_penalty", "stop", "seed")
@@ -206,7 +207,7 @@ def _handler(config: MockServerConfig, counters: Counters, faults: FaultPlan,
             text = mock_completion(request)
             if fault == "malformed":
                 text = text[: max(1, len(text) // 2)]
-            prompt = "".join(str(m.get("content", "")) for m in request.messages)
+            prompt = prompt_text(request.messages)  # an image counts as a fixed number of tokens
             usage = {"prompt_tokens": count_tokens(prompt), "completion_tokens": count_tokens(text)}
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
             self._send(200, {

@@ -20,6 +20,7 @@ from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import steps as s
 from troupe_es.scenario.documents import DocumentsSpec
 from troupe_es.scenario.space import check_space
+from troupe_es.scenario.vision import SeeSpec
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Scenario(ScenarioFields):
 
     personas: tuple[ResolvedPersona, ...] = Field(min_length=1, max_length=limits.MAX_PERSONAS)
     path: str | None = Field(default=None, exclude=True)
+    images: dict[str, Any] = Field(default_factory=dict, exclude=True, repr=False)
+    """The ``see`` images' bytes by hash, ``{sha256: (media_type, bytes)}`` (read from files, not recorded)."""
 
     @property
     def agent_names(self) -> list[str]:
@@ -127,7 +130,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
     by_parent: dict[str | None, Any] = {
         None: Scenario, "llm": m.LLMSettings, "budget": m.BudgetSpec, "world": m.WorldSpec,
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
-        "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
+        "do": m.Effect, "tell": m.TellSpec, "see": SeeSpec, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
         "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
 from troupe_es.limits import MAX_POLL_OPTIONS, MAX_STEPS_PER_RUN_LINE
 from troupe_es.scenario.model import Relation, Say, Strict, TellSpec, parse_duration
 from troupe_es.scenario.schedule import ScheduleSpec
+from troupe_es.scenario.vision import SeeSpec
 
 
 def _non_negative(value: Any) -> Any:
@@ -98,10 +99,14 @@ class TellStep(_SayStep):
 
 
 class SeeStep(_SayStep):
-    """``see: {to, text}``: one agent sees something described by ``text``."""
+    """``see: {to, text}``: one agent sees something described by ``text``; with ``image``, it
+    is shown the image (everyone in the world without ``to``; see :mod:`troupe_es.scenario.vision`)."""
 
     kind: ClassVar[str] = "see"
-    see: Say
+    see: SeeSpec
+
+    def agent_refs(self) -> list[tuple[str, str]]:
+        return [] if self.see.to is None else super().agent_refs()
 
 
 class ThinkStep(_SayStep):

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from troupe_es import limits
 from troupe_es.errors import RunNotFoundError, StoreError
 from troupe_es.events.envelope import NewEvent, Recorded
+from troupe_es.store.blobs import Blob
 from troupe_es.store.heads import RunHead, StoreHead
 from troupe_es.store.rows import OnCorrupt, StoredRow, decode_row, decode_rows
 
@@ -165,6 +166,21 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def load_checkpoint(self, name: str) -> int:
         """Last position projection ``name`` processed (0 when it never ran)."""
+
+    # ---- blobs (content-addressed bytes beside the log, see troupe_es.store.blobs) ----------
+    def put_blob(self, data: bytes, media_type: str) -> str:
+        """Store ``data`` once under its sha256 (returned); storing the same bytes again writes
+        nothing. Blobs are never updated or deleted."""
+        raise StoreError(f"event store {self.url} keeps no blobs")
+
+    def get_blob(self, sha256: str) -> "Blob | None":
+        """The blob named ``sha256`` (None when the store has none by that name);
+        :class:`~troupe_es.errors.CorruptBlobError` when its bytes no longer match the name."""
+        return None
+
+    def blob_hashes(self) -> list[str]:
+        """The names of every stored blob, sorted."""
+        return []
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:

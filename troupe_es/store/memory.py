@@ -18,6 +18,7 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
+from troupe_es.store.blobs import Blob, check_new_blob, checked_blob
 from troupe_es.store.heads import RunHead, StoreHead, advance, check_append, signing_key
 from troupe_es.store.rows import OnCorrupt, StoredRow, encode_records, normalize_expected
 
@@ -37,6 +38,7 @@ class InMemoryEventStore(EventStore):
         self._by_event_id: dict[str, int] = {}
         self._snapshots: dict[tuple[str, str], dict[int, dict]] = {}
         self._checkpoints: dict[str, int] = {}
+        self._blobs: dict[str, Blob] = {}
 
     def append(self, run_id: str, events: Sequence[NewEvent],
                expected_version: int | Mapping[str, int] | None = None) -> list[Recorded]:
@@ -166,6 +168,21 @@ class InMemoryEventStore(EventStore):
     def load_checkpoint(self, name: str) -> int:
         with self._lock:
             return self._checkpoints.get(name, 0)
+
+    def put_blob(self, data: bytes, media_type: str) -> str:
+        sha256 = check_new_blob(data, media_type)
+        with self._lock:
+            self._blobs.setdefault(sha256, Blob(sha256, media_type, bytes(data)))
+        return sha256
+
+    def get_blob(self, sha256: str) -> Blob | None:
+        with self._lock:
+            blob = self._blobs.get(sha256)
+        return None if blob is None else checked_blob(blob.sha256, blob.media_type, blob.data)
+
+    def blob_hashes(self) -> list[str]:
+        with self._lock:
+            return sorted(self._blobs)
 
     # -- test helpers for the contract suite's corruption cases --
     def _raw_rows(self) -> list[StoredRow]:

@@ -97,6 +97,17 @@ store_head = Table(
 )
 """What the run heads add up to: a single row (``id`` 1)."""
 
+blobs = Table(
+    "troupe_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("media_type", String(100), nullable=False),
+    Column("size", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+"""Content-addressed bytes beside the log (images a run perceived), written once, never changed:
+events carry the hash (see :mod:`troupe_es.store.blobs`)."""
+
 meta = Table(
     "troupe_meta",
     metadata,
@@ -109,6 +120,10 @@ SQLITE_TRIGGERS = (
        BEGIN SELECT RAISE(ABORT, 'troupe_events is append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS troupe_events_no_delete BEFORE DELETE ON troupe_events
        BEGIN SELECT RAISE(ABORT, 'troupe_events is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS troupe_blobs_no_update BEFORE UPDATE ON troupe_blobs
+       BEGIN SELECT RAISE(ABORT, 'troupe_blobs is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS troupe_blobs_no_delete BEFORE DELETE ON troupe_blobs
+       BEGIN SELECT RAISE(ABORT, 'troupe_blobs is append-only'); END""",
 )
 
 POSTGRES_TRIGGERS = (
@@ -131,6 +146,24 @@ POSTGRES_TRIGGERS = (
                         AND tgrelid = 'troupe_events'::regclass) THEN
            CREATE TRIGGER troupe_events_no_truncate BEFORE TRUNCATE ON troupe_events
              FOR EACH STATEMENT EXECUTE FUNCTION troupe_events_append_only();
+         END IF;
+       END $$""",
+    # Blobs are written once and never changed, like events.
+    """DO $$ BEGIN
+         IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'troupe_blobs_append_only'
+                        AND pronamespace = current_schema()::text::regnamespace) THEN
+           CREATE FUNCTION troupe_blobs_append_only() RETURNS trigger AS $f$
+             BEGIN RAISE EXCEPTION 'troupe_blobs is append-only'; END; $f$ LANGUAGE plpgsql;
+         END IF;
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'troupe_blobs_no_change'
+                        AND tgrelid = 'troupe_blobs'::regclass) THEN
+           CREATE TRIGGER troupe_blobs_no_change BEFORE UPDATE OR DELETE ON troupe_blobs
+             FOR EACH ROW EXECUTE FUNCTION troupe_blobs_append_only();
+         END IF;
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'troupe_blobs_no_truncate'
+                        AND tgrelid = 'troupe_blobs'::regclass) THEN
+           CREATE TRIGGER troupe_blobs_no_truncate BEFORE TRUNCATE ON troupe_blobs
+             FOR EACH STATEMENT EXECUTE FUNCTION troupe_blobs_append_only();
          END IF;
        END $$""",
 )

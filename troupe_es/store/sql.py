@@ -45,6 +45,7 @@ from troupe_es.store.base import (
     idempotent_replay,
     utc_now,
 )
+from troupe_es.store.blobs import Blob, check_new_blob, checked_blob
 from troupe_es.store.heads import RunHead, StoreHead, advance, check_append, signing_key
 from troupe_es.store.rows import COMPRESS_ABOVE, OnCorrupt, StoredRow, encode_records, normalize_expected
 from troupe_es.store.statements import readable_rows, row_params, rows_params, stored_rows
@@ -445,6 +446,39 @@ class SqlEventStore(EventStore):
         c = schema.checkpoints
         with self._tx(write=False) as conn:
             return conn.execute(select(c.c.position).where(c.c.name == name)).scalar() or 0
+
+    # ---- blobs --------------------------------------------------------------------------------
+    def put_blob(self, data: bytes, media_type: str) -> str:
+        sha256 = check_new_blob(data, media_type)
+        b = schema.blobs
+        with self._tx(write=False) as conn:  # already there: no write transaction at all
+            if self._blobs_readable(conn) and conn.execute(select(b.c.size).where(b.c.sha256 == sha256)).first():
+                return sha256
+        with self.transaction() as conn:
+            ddl.upsert(conn, schema.blobs, {"sha256": sha256, "media_type": media_type, "size": len(data),
+                                            "data": bytes(data)}, keys=("sha256",), update=False)
+        return sha256
+
+    def get_blob(self, sha256: str) -> Blob | None:
+        b = schema.blobs
+        with self._tx(write=False) as conn:
+            if not self._blobs_readable(conn):
+                return None
+            row = conn.execute(select(b.c.media_type, b.c.data).where(b.c.sha256 == sha256)).first()
+        return None if row is None else checked_blob(sha256, row[0], row[1])
+
+    def blob_hashes(self) -> list[str]:
+        b = schema.blobs
+        with self._tx(write=False) as conn:
+            if not self._blobs_readable(conn):
+                return []
+            return list(conn.execute(select(b.c.sha256).order_by(b.c.sha256)).scalars())
+
+    def _blobs_readable(self, conn: Connection) -> bool:
+        """Whether the blob table exists (a store from before blobs, opened read-only, has none)."""
+        if not self.readonly:
+            return True
+        return schema.blobs.name in ddl.table_names(conn)
 
     @property
     def engine(self) -> Engine:
