@@ -52,6 +52,9 @@ def state_dict(state: RunState) -> dict:
     data = dict(vars(state))
     data["agents"] = {name: _agent_dict(a) for name, a in state.agents.items()}
     data["worlds"] = {name: dict(vars(w)) for name, w in state.worlds.items()}
+    for name, w in state.worlds.items():
+        if w.space is not None:  # a grid world's space (maps, positions) as plain data
+            data["worlds"][name]["space"] = w.space.to_dict()
     return data
 
 

@@ -125,3 +125,37 @@ def test_grid_settings_need_a_grid_world(tmp_path, sqlite_url):
     path.write_text(yaml.safe_dump({"name": "x", "world": {"speed": 3}, "personas": [{"name": "Ana"}]}))
     res = troupe("run", str(path), "-q", store=sqlite_url)
     assert res.code == 1 and "speed is only for a grid world" in res.err
+
+
+def test_replay_and_forks_never_read_the_map_file_again(tmp_path, sqlite_url):
+    import shutil
+
+    shutil.copytree(ROOT / "examples" / "personas", tmp_path / "personas")
+    (tmp_path / "maps").mkdir()
+    shutil.copy(ROOT / "examples" / "maps" / "town-square.txt", tmp_path / "maps" / "town-square.txt")
+    shutil.copy(TOWN, tmp_path / "town.yaml")
+    run_id = run(str(tmp_path / "town.yaml"), sqlite_url)
+    (tmp_path / "maps" / "town-square.txt").unlink()
+    res = troupe("replay", run_id, "--verify", store=sqlite_url, timeout=600)
+    assert res.code == 0, res.err + res.out
+    at = next(r.position for r in records(sqlite_url, run_id, "AgentMoved"))
+    fork = troupe("fork", run_id, "--at", str(at), "-q", store=sqlite_url, timeout=600)
+    assert fork.code == 0, fork.err
+    child = fork.out.strip().splitlines()[-1]
+    assert records(sqlite_url, child, "AgentMoved")  # the fork keeps walking on the recorded map
+    with open_store(sqlite_url) as s:
+        parent = state_at(s, run_id, position=at).worlds["Town square"].space.positions
+        first = next(r for r in s.read(run_id=child) if r.event.type == "LLMCallRequested")  # after inheriting
+        assert state_at(s, child, position=first.position - 1).worlds["Town square"].space.positions == parent
+
+
+def test_memories_recalled_in_a_grid_world_weigh_proximity(town):
+    url, run_id = town
+    recalled = [r.event for r in records(url, run_id, "MemoriesRecalled")]
+    assert recalled
+    with open_store(url) as s:
+        book = state_at(s, run_id).agents["Lisa Carter"].book
+    assert book.items and all(m.place is not None for m in book.items)
+    # the total is more than recency + importance + relevance: proximity (weight 0.5) is added
+    assert any(t > r + i + v + 1e-6 for e in recalled
+               for t, r, i, v in zip(e.total, e.recency, e.importance, e.relevance))

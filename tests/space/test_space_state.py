@@ -143,3 +143,25 @@ def test_retrieval_can_favour_memories_made_nearby():
     assert [s.memory.id for s in rank(memories[::-1], relevance, None, Weights(), 2, near[::-1])] == ["m0", "m1"]
     ranked = rank(memories[::-1], relevance, None, Weights(proximity=1.0), 2, near[::-1])
     assert [s.memory.id for s in ranked] == ["m1", "m0"]
+
+
+def test_grid_runs_write_snapshots_that_match_the_fold(store):
+    from pathlib import Path
+
+    from troupe_es.bootstrap import make_bus, make_gateway
+    from troupe_es.commands.plan import plan_from_scenario
+    from troupe_es.commands.scenario import execute
+    from troupe_es.runtime import RuntimeSettings
+    from troupe_es.scenario import load_scenario
+    from troupe_es.snapshots import SNAPSHOT_NAME, state_at
+
+    plan = plan_from_scenario(load_scenario(Path(__file__).resolve().parents[2] / "examples" / "town-square.yaml"))
+    bus = make_bus(store, "grid-snap", gateway=make_gateway(store), settings=RuntimeSettings(model=plan.model),
+                   snapshot_every=40)
+    assert execute(bus, plan).status == "completed"
+    records = list(store.read(run_id="grid-snap"))
+    snap = store.load_snapshot("grid-snap", SNAPSHOT_NAME, at_or_before=records[-1].position)
+    assert snap is not None
+    expected = fold_state(r for r in records if r.position <= snap.position)
+    assert RunState.from_dict(snap.state) == expected and expected.worlds["Town square"].space.positions
+    assert state_at(store, "grid-snap") == fold_state(records)  # time travel starts from the snapshot
