@@ -234,5 +234,7 @@ def agent_view(state: RunState, agent: str) -> dict:
     world = state.worlds.get(a.world) if a.world else None
     data["accessible"] = list(world.accessible_to(agent)) if world else []
     data["clock"] = world.clock if world else None
+    if world is not None and world.space is not None and agent in world.space.positions:
+        data["position"] = list(world.space.positions[agent])  # a grid world: its cell (x, y)
     return data
 

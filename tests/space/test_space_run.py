@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import troupe
+from tests.memory.helpers import events, run
 from troupe_es.snapshots import state_at
 from troupe_es.store import open_store
 
@@ -17,15 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TOWN = str(ROOT / "examples" / "town-square.yaml")
 
 
-def run(path: str, store: str, *args: str) -> str:
-    res = troupe("run", path, "-q", *args, store=store, timeout=600)
-    assert res.code == 0, res.err
-    return res.out.strip().splitlines()[-1]
-
-
 def records(store: str, run_id: str, *types: str) -> list:
-    with open_store(store) as s:
-        return list(s.read(run_id=run_id, types=list(types) or None))
+    return events(store, run_id, *types)
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +84,8 @@ def test_state_at_a_position_shows_positions_as_they_were(town):
         assert space["positions"][e.agent] == list(cell)
         res = troupe("state", run_id, "--at", str(position), store=url)
         assert f"({cell[0]}, {cell[1]})" in res.out  # the positions table
+        res = troupe("state", run_id, "--at", str(position), "--agent", e.agent, "--json", store=url)
+        assert json.loads(res.out)["position"] == list(cell)
 
 
 def write(tmp_path: Path, world_extra: dict, map_text: str | None, personas: list | None = None) -> str:

@@ -165,3 +165,25 @@ def test_grid_runs_write_snapshots_that_match_the_fold(store):
     expected = fold_state(r for r in records if r.position <= snap.position)
     assert RunState.from_dict(snap.state) == expected and expected.worlds["Town square"].space.positions
     assert state_at(store, "grid-snap") == fold_state(records)  # time travel starts from the snapshot
+
+
+def test_reach_out_still_reaches_anyone_but_talk_only_the_near():
+    from troupe_es.commands.deliver import deliveries
+
+    state = world_at({"Ana": (1, 1), "Ben": (2, 1), "Cy": (9, 4)})
+    out = deliveries(state, [ActionTaken(agent="Ana", action="TALK", content="hi", index=0),
+                             ActionTaken(agent="Ana", action="REACH_OUT", content="call me", target="Cy", index=1)])
+    heard = [(e.agent, e.kind) for _, e, _ in out if e.type == "StimulusPerceived"]
+    assert heard == [("Ben", "listen"), ("Cy", "socialize")]
+
+
+def test_moving_to_a_person_follows_them():
+    state = world_at({"Ana": (1, 1), "Ben": (3, 1)})
+    space = state.worlds["W"].space
+    start = decide_move(space, "W", "Ana", ActionTaken(agent="Ana", action="MOVE_TO", content="ben", index=0),
+                        ("Ana", "Ben"), 0, 0)
+    assert start.kind == "agent" and start.target == "Ben"  # Ben is within earshot: Ana knows where he is
+    moved_away = AgentMoved(world="W", agent="Ben", from_cell=[3, 1], to_cell=[8, 1], path=[[4, 1], [5, 1]])
+    state = world_at({"Ana": (1, 1), "Ben": (3, 1)}, 3.0, start, moved_away)
+    [step] = decide_moves(state.worlds["W"].space, "W", ("Ana", "Ben"))
+    assert step.to_cell == [3, 1] and not step.arrived  # towards where Ben is now, 2 cells a step
