@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.events.canonical import iso_utc
 from troupe_es.space.grid import GridMap, grid_map
 from troupe_es.space.sight import in_earshot
@@ -54,6 +55,7 @@ class SpaceState:
     travel: dict[str, Travel] = field(default_factory=dict)
     seen: dict[str, tuple[Sighting, ...]] = field(default_factory=dict)
     moves: int = 0  # AgentMoved events so far
+    moved_step: int = -1  # the world step whose travel was last walked (a resumed step walks it once)
 
     def position(self, agent: str) -> Cell | None:
         return self.positions.get(agent)
@@ -144,7 +146,8 @@ def _moved(s: Any, r: Any, e: Any) -> Any:
         travel.pop(e.agent, None)
     elif current is not None and current.via is not None and list(current.via) in [list(c) for c in e.path]:
         travel[e.agent] = replace(current, via=None)  # the detour's waypoint is behind
-    s = _set(s, e.world, replace(space, positions=positions, travel=travel, moves=space.moves + 1))
+    s = _set(s, e.world, replace(space, positions=positions, travel=travel, moves=space.moves + 1,
+                                 moved_step=s.worlds[e.world].step))
     return _locate(s, e.agent, e.zone, e.world)
 
 
@@ -171,8 +174,6 @@ def _looked(s: Any, r: Any, e: Any) -> Any:
 
 def _memory_stored(s: Any, r: Any, e: Any) -> Any:
     """Memory's own fold, then the memory is tagged with where the agent stood (grid worlds)."""
-    from troupe_es.domain.memory import MEMORY_HANDLERS
-
     s = MEMORY_HANDLERS["MemoryStored"](s, r, e)
     a = s.agents[e.agent]
     world = s.worlds.get(a.world) if a.world else None
