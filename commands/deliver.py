@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from troupe_es.commands.classroom.control import classroom_deliveries
 from troupe_es.domain import RunState
 from troupe_es.events import AccessibilityChanged, ActionTaken, Event, StimulusPerceived
 
@@ -19,7 +20,10 @@ def deliveries(state: RunState, actions: Iterable[ActionTaken]) -> list[tuple[st
         if world is None:
             continue
         reachable = world.accessible_to(agent.name)
-        if action.action == "TALK":
+        routed = classroom_deliveries(state, action) if world.classroom is not None else None
+        if routed is not None:  # the classroom's session controller decides who hears it
+            out += [(stream, event, i) for stream, event in routed]
+        elif action.action == "TALK":
             hearers = [action.target] if action.target else list(reachable)
             for hearer in hearers:
                 out.append((f"agent/{hearer}", StimulusPerceived(

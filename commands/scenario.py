@@ -39,6 +39,7 @@ from troupe_es.commands.resume import continuation
 from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
 from troupe_es.scenario.schedule import item_arguments
 from troupe_es.commands.space.setup import set_up_space
+from troupe_es.commands.classroom.lesson import set_up_classroom
 from troupe_es.commands.vision import see_command, store_images
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
@@ -141,6 +142,7 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
         bus.handle(ScheduleItem(world=w.name, **item_arguments(entry, source="scenario")))
     ingest_planned(bus, plan)
     set_up_space(bus, plan)
+    set_up_classroom(bus, plan)
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:

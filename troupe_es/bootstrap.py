@@ -40,6 +40,7 @@ from troupe_es.commands.knowledge import KNOWLEDGE
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.documents import DOCUMENTS, ground_agent, ingest_documents
 from troupe_es.commands.space import SPACE
+from troupe_es.commands.classroom import CLASSROOM, KIND as LESSON_SEGMENT, on_lesson_segment
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
@@ -76,11 +77,12 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY, DOCUMENTS, KNOWLEDGE, SPACE)
+CAPABILITIES: tuple = (MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, CLASSROOM)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
 
 SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS}
+SCHEDULE_REACTIONS[LESSON_SEGMENT] = on_lesson_segment  # a classroom's lesson plan (docs/environments.md)
 """Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
 here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
 

@@ -58,6 +58,8 @@ def state_dict(state: RunState) -> dict:
     for name, w in state.worlds.items():
         if w.space is not None:  # a grid world's space (maps, positions) as plain data
             data["worlds"][name]["space"] = w.space.to_dict()
+        if w.classroom is not None:  # a classroom's session as plain data
+            data["worlds"][name]["classroom"] = w.classroom.to_dict()
     return data
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from troupe_es.domain.classroom import CLASSROOM_HANDLERS
 from troupe_es.domain.documents import DOCUMENT_HANDLERS
 from troupe_es.domain.knowledge import KNOWLEDGE_HANDLERS, knowledge_started
 from troupe_es.domain.memory import MEMORY_HANDLERS
@@ -180,6 +181,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     **DOCUMENT_HANDLERS,
     **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's
     **KNOWLEDGE_HANDLERS,
+    **CLASSROOM_HANDLERS,
 }
 for _type, _also in SCHEDULE_ALSO.items():
     _HANDLERS[_type] = chained(_HANDLERS.get(_type), _also)

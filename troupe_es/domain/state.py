@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from troupe_es.domain.classroom import ClassroomState
 from troupe_es.domain.documents import Library
 from troupe_es.domain.knowledge import KnowledgeState
 from troupe_es.domain.memory import MemoryBook
@@ -80,6 +81,7 @@ class WorldState:
     links: tuple[tuple[str, str], ...] = ()  # accessible pairs, sorted names
     relations: tuple[tuple[str, str, str], ...] = ()
     space: SpaceState | None = None  # a grid world's map and positions (the space capability)
+    classroom: ClassroomState | None = None  # a classroom's session (the classroom capability)
 
     def clock_dt(self) -> datetime | None:
         return datetime.fromisoformat(self.clock) if self.clock else None
@@ -142,6 +144,7 @@ class RunState:
             w["links"] = tuple(tuple(x) for x in w.get("links", ()))
             w["relations"] = tuple(tuple(x) for x in w.get("relations", ()))
             w["space"] = SpaceState.from_dict(w["space"]) if w.get("space") else None
+            w["classroom"] = ClassroomState.from_dict(w["classroom"]) if w.get("classroom") else None
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         if "schedule" in rest:

@@ -18,6 +18,17 @@ from troupe_es.events.agent import (
 )
 from troupe_es.events.base import Event, UtcDatetime, event_class, event_classes, volatile
 from troupe_es.events.canonical import canonical_json, content_hash, iso_utc, sha256_hex
+from troupe_es.events.classroom import (
+    ClassActionRefused,
+    ClassroomOpened,
+    FloorGranted,
+    FloorYielded,
+    HandRaised,
+    LessonSegmentStarted,
+    QuestionAnswered,
+    QuestionAsked,
+    RemarkMade,
+)
 from troupe_es.events.codec import decode_event
 from troupe_es.events.documents import DocumentChunkIngested, GroundingChanged
 from troupe_es.events.envelope import NewEvent, Recorded
@@ -106,4 +117,6 @@ __all__ = [
     "volatile",
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
     "AgentLooked", "AgentMoved", "AgentPlaced", "MapLoaded", "MoveRejected", "TravelStarted",
+    "ClassActionRefused", "ClassroomOpened", "FloorGranted", "FloorYielded", "HandRaised", "LessonSegmentStarted",
+    "QuestionAnswered", "QuestionAsked", "RemarkMade",
 ]

@@ -18,6 +18,7 @@ from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import steps as s
+from troupe_es.scenario.classroom import ClassroomSpec, SegmentSpec, check_classroom
 from troupe_es.scenario.documents import DocumentsSpec
 from troupe_es.scenario.space import check_space
 from troupe_es.scenario.vision import SeeSpec
@@ -52,6 +53,7 @@ class ScenarioFields(m.Strict):
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
+    classroom: ClassroomSpec | None = None  # docs/environments.md: the world is a classroom
 
 
 class Scenario(ScenarioFields):
@@ -107,6 +109,8 @@ class Scenario(ScenarioFields):
             record["documents"] = self.documents.model_dump(mode="json")
         if self.knowledge is not None:  # likewise: runs without knowledge keep their hashes
             record["knowledge"] = self.knowledge.model_dump(mode="json")
+        if self.classroom is not None:  # likewise
+            record["classroom"] = self.classroom.model_dump(mode="json", by_alias=True, exclude_none=True)
         return record
 
     @classmethod
@@ -132,7 +136,8 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": SeeSpec, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
-        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec}
+        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec,
+        "classroom": ClassroomSpec, "lesson": SegmentSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
@@ -199,6 +204,7 @@ def check_names(scenario: Scenario, where: str) -> None:
     for name in (scenario.memory.personas if scenario.memory else {}):
         check(f"memory.personas.{name}", name)
     sch.check_schedule(scenario.schedule, scenario.script, check, where)
+    check_classroom(scenario.classroom, scenario.agent_names, check, where)
     for name in (scenario.documents.personas if scenario.documents else {}):
         check(f"documents.personas.{name}", name)
 

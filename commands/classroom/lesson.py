@@ -1,0 +1,66 @@
+"""The lesson plan: each segment is an item on the world's schedule (kind ``lesson_segment``,
+docs/schedule.md's extension point); firing it starts the segment. And setting a classroom up
+(``ClassroomOpened``, the segments scheduled), idempotently."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from troupe_es.commands.models import Broadcast, Perceive
+from troupe_es.commands.schedule import ScheduleItem
+from troupe_es.domain import RunState
+from troupe_es.events import ClassroomOpened, LessonSegmentStarted, ScheduledEventFired
+from troupe_es.scenario.schedule import item_arguments
+
+if TYPE_CHECKING:
+    from troupe_es.commands.plan import RunPlan
+    from troupe_es.runtime import MessageBus
+
+KIND = "lesson_segment"
+
+
+def on_lesson_segment(state: RunState, fired: ScheduledEventFired) -> list[Any]:
+    """A segment's item fired: ``LessonSegmentStarted``, the teacher announces it to the class
+    and takes its task as a goal (pure)."""
+    world = state.worlds.get(fired.world)
+    room = world.classroom if world is not None else None
+    if room is None:
+        return []
+    data = fired.data
+    title = str(data.get("title", ""))
+    task = str(data.get("task", ""))
+    started = LessonSegmentStarted(world=fired.world, index=int(data.get("index", 1)), title=title, task=task,
+                                   questions=[str(q) for q in data.get("questions", ())])
+    announce = f"Next in our lesson: {title}." + (f" {task}" if task else "")
+    return [started, Broadcast(world=fired.world, content=announce, source=room.teacher),
+            Perceive(agent=room.teacher, kind="internalize_goal", content=f"Teach {title}" + (f": {task}" if task else ""))]
+
+
+def segment_entries(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schedule entries (docs/schedule.md) of a classroom section's lesson plan."""
+    entries = []
+    for i, seg in enumerate(spec.get("lesson") or (), start=1):
+        when = {"at": seg["at"]} if seg.get("at") is not None else {"in": seg.get("in") or 0}
+        data = {"index": i, "title": seg["title"], "task": seg.get("task") or "",
+                "questions": list(seg.get("questions") or ())}
+        entries.append({"id": f"lesson-{i}", **when, "kind": KIND, "data": data})
+    return entries
+
+
+def set_up_classroom(bus: "MessageBus", plan: "RunPlan") -> None:
+    """Open the plan's classroom (unless its world is one) and schedule its lesson plan's
+    segments that are neither pending nor started."""
+    spec = plan.record.get("classroom")
+    name = plan.world.name
+    if not spec or name not in bus.state.worlds:
+        return
+    if bus.state.worlds[name].classroom is None:
+        teacher = spec["teacher"]
+        students = list(spec.get("students") or [p.name for p in plan.personas if p.name != teacher])
+        bus.record([bus.new(f"world/{name}", ClassroomOpened(
+            world=name, teacher=teacher, students=students, topic=spec.get("topic") or "",
+            segments=[seg["title"] for seg in spec.get("lesson") or ()]), world=name)])
+    room = bus.state.worlds[name].classroom
+    for entry in segment_entries(spec):
+        if entry["data"]["index"] > room.segment and bus.state.schedule.item(entry["id"]) is None:
+            bus.handle(ScheduleItem(world=name, **item_arguments(entry, source="classroom")))
