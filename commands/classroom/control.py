@@ -5,7 +5,7 @@ was decided on (docs/environments.md, "Classroom").
   the hand is up or not), ``next`` (the first raised hand, ``queue``) or ``anyone`` (a seeded
   draw among the raised hands, or among all students when none is up: ``drawn``). With no hand
   up, ``next`` draws too. ASK puts a question to the class, or to its target student, who then
-  gets the floor (``asked``).
+  gets the floor (``asked``). Its first TALK while a student's question is open answers it.
 * A student with the floor is heard by the class: TALK is a remark, ASK a question, ANSWER (and
   the first TALK while a question is open to it) answers the newest open question. Its floor
   ends with its turn (``FloorYielded``).
@@ -79,6 +79,7 @@ def decide_teacher(state: RunState, world: str, room: ClassroomState, teacher: s
     events: list[Event] = []
     hands = [who for who, _ in room.hands]
     turn = state.agents[teacher].turns
+    question = room.question_for(teacher)
     for a in actions:
         if a.action == "CALL_ON":
             rng = random.Random(f"{state.seed}:{world}:{teacher}:{turn}:{a.index}:call")
@@ -92,6 +93,10 @@ def decide_teacher(state: RunState, world: str, room: ClassroomState, teacher: s
                                         to=to, question=a.content, turn=turn))
             if to is not None:
                 events.append(FloorGranted(world=world, student=to, by=teacher, how="asked"))
+        elif a.action == "TALK" and question is not None:
+            events.append(QuestionAnswered(world=world, question_id=question.question_id, by=teacher,
+                                           answer=a.content, turn=turn))
+            question = None
         elif a.action == "TALK":
             events.append(RemarkMade(world=world, agent=teacher, to=a.target, turn=turn))
     return events

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from troupe_es.commands.models import Broadcast, Perceive
+from troupe_es.commands.models import Perceive
 from troupe_es.commands.schedule import ScheduleItem
 from troupe_es.domain import RunState
 from troupe_es.events import ClassroomOpened, LessonSegmentStarted, ScheduledEventFired
@@ -20,7 +20,7 @@ KIND = "lesson_segment"
 
 
 def on_lesson_segment(state: RunState, fired: ScheduledEventFired) -> list[Any]:
-    """A segment's item fired: ``LessonSegmentStarted``, the teacher announces it to the class
+    """A segment's item fired: ``LessonSegmentStarted``, the teacher announces it to the students
     and takes its task as a goal (pure)."""
     world = state.worlds.get(fired.world)
     room = world.classroom if world is not None else None
@@ -32,7 +32,7 @@ def on_lesson_segment(state: RunState, fired: ScheduledEventFired) -> list[Any]:
     started = LessonSegmentStarted(world=fired.world, index=int(data.get("index", 1)), title=title, task=task,
                                    questions=[str(q) for q in data.get("questions", ())])
     announce = f"Next in our lesson: {title}." + (f" {task}" if task else "")
-    return [started, Broadcast(world=fired.world, content=announce, source=room.teacher),
+    return [started, *(Perceive(agent=s, kind="listen", content=announce, source=room.teacher) for s in room.students),
             Perceive(agent=room.teacher, kind="internalize_goal", content=f"Teach {title}" + (f": {task}" if task else ""))]
 
 
