@@ -10,14 +10,12 @@ from troupe_es.commands.models import Perceive
 from troupe_es.commands.schedule import ScheduleItem
 from troupe_es.domain import RunState
 from troupe_es.events import ClassroomOpened, LessonSegmentStarted, ScheduledEventFired
+from troupe_es.scenario.classroom import LESSON_KIND as KIND, ClassroomSpec, lesson_schedule
 from troupe_es.scenario.schedule import item_arguments
 
 if TYPE_CHECKING:
     from troupe_es.commands.plan import RunPlan
     from troupe_es.runtime import MessageBus
-
-KIND = "lesson_segment"
-
 
 def on_lesson_segment(state: RunState, fired: ScheduledEventFired) -> list[Any]:
     """A segment's item fired: ``LessonSegmentStarted``, the teacher announces it to the students
@@ -36,17 +34,6 @@ def on_lesson_segment(state: RunState, fired: ScheduledEventFired) -> list[Any]:
             Perceive(agent=room.teacher, kind="internalize_goal", content=f"Teach {title}" + (f": {task}" if task else ""))]
 
 
-def segment_entries(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The schedule entries (docs/schedule.md) of a classroom section's lesson plan."""
-    entries = []
-    for i, seg in enumerate(spec.get("lesson") or (), start=1):
-        when = {"at": seg["at"]} if seg.get("at") is not None else {"in": seg.get("in") or 0}
-        data = {"index": i, "title": seg["title"], "task": seg.get("task") or "",
-                "questions": list(seg.get("questions") or ())}
-        entries.append({"id": f"lesson-{i}", **when, "kind": KIND, "data": data})
-    return entries
-
-
 def set_up_classroom(bus: "MessageBus", plan: "RunPlan") -> None:
     """Open the plan's classroom (unless its world is one) and schedule its lesson plan's
     segments that are neither pending nor started."""
@@ -61,6 +48,6 @@ def set_up_classroom(bus: "MessageBus", plan: "RunPlan") -> None:
             world=name, teacher=teacher, students=students, topic=spec.get("topic") or "",
             segments=[seg["title"] for seg in spec.get("lesson") or ()]), world=name)])
     room = bus.state.worlds[name].classroom
-    for entry in segment_entries(spec):
-        if entry["data"]["index"] > room.segment and bus.state.schedule.item(entry["id"]) is None:
+    for entry in lesson_schedule(ClassroomSpec.model_validate(spec)):
+        if entry.data["index"] > room.segment and bus.state.schedule.item(entry.id) is None:
             bus.handle(ScheduleItem(world=name, **item_arguments(entry, source="classroom")))

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from troupe_es.scenario.model import Strict
-from troupe_es.scenario.schedule import _at, _duration
+from troupe_es.scenario.schedule import ScheduleSpec, _at, _duration
 
 MAX_SEGMENTS = 100
 
@@ -60,6 +60,21 @@ class ClassroomSpec(Strict):
     students: list[str] | None = Field(default=None, min_length=1)
     topic: str = Field(default="", max_length=500)
     lesson: list[SegmentSpec] = Field(default_factory=list, max_length=MAX_SEGMENTS)
+
+
+LESSON_KIND = "lesson_segment"
+"""The schedule kind of a lesson plan's segments (the classroom capability reacts to it)."""
+
+
+def lesson_schedule(spec: ClassroomSpec | None) -> list[ScheduleSpec]:
+    """The schedule entries of the lesson plan (docs/schedule.md): one item per segment, id
+    ``lesson-N``, kind ``lesson_segment`` with the segment as data."""
+    entries = []
+    for i, seg in enumerate(spec.lesson if spec is not None else (), start=1):
+        when = {"at": seg.at} if seg.at is not None else {"in": seg.in_}
+        data = {"index": i, "title": seg.title, "task": seg.task, "questions": list(seg.questions)}
+        entries.append(ScheduleSpec.model_validate({"id": f"lesson-{i}", **when, "kind": LESSON_KIND, "data": data}))
+    return entries
 
 
 def check_classroom(spec: ClassroomSpec | None, names: list[str], check: Any, where: str) -> None:

@@ -18,7 +18,7 @@ from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import steps as s
-from troupe_es.scenario.classroom import ClassroomSpec, SegmentSpec, check_classroom
+from troupe_es.scenario.classroom import ClassroomSpec, SegmentSpec, check_classroom, lesson_schedule
 from troupe_es.scenario.documents import DocumentsSpec
 from troupe_es.scenario.space import check_space
 from troupe_es.scenario.vision import SeeSpec
@@ -203,7 +203,7 @@ def check_names(scenario: Scenario, where: str) -> None:
             check(f"script[{i}].{path}", name)
     for name in (scenario.memory.personas if scenario.memory else {}):
         check(f"memory.personas.{name}", name)
-    sch.check_schedule(scenario.schedule, scenario.script, check, where)
+    sch.check_schedule(scenario.schedule + lesson_schedule(scenario.classroom), scenario.script, check, where)
     check_classroom(scenario.classroom, scenario.agent_names, check, where)
     for name in (scenario.documents.personas if scenario.documents else {}):
         check(f"documents.personas.{name}", name)
