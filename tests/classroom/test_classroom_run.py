@@ -112,3 +112,23 @@ def test_classroom_text_view_and_errors(lesson):
         assert name in res.out
     bad = troupe_in_process("classroom", run_id, "--world", "Gym", store=url)
     assert bad.code == 1 and "no classroom 'Gym'" in bad.err and "Traceback" not in bad.err
+
+
+def test_a_fork_carries_the_class_and_plays_the_rest_of_the_lesson(lesson):
+    url, run_id = lesson
+    cut = [r for r in events(url, run_id, "StepCompleted")][1].position
+    res = troupe_in_process("fork", run_id, "--at", str(cut), store=url)
+    assert res.code == 0, res.err
+    fork = res.out.strip().splitlines()[-1]
+    replay_verified(url, fork)
+    def before_step_2(run: str) -> dict:  # the fork's log starts with a copy of the parent's up to the cut
+        start = next(r for r in events(url, run, "StepStarted") if r.event.step == 2)
+        return report(url, run, "--at", str(start.position - 1))
+
+    parent_then, fork_start = before_step_2(run_id), before_step_2(fork)
+    assert parent_then["segment"] == 1 and parent_then["questions"]["asked"] >= 1
+    assert {k: fork_start[k] for k in ("floor", "hands", "questions", "segment")} == \
+        {k: parent_then[k] for k in ("floor", "hands", "questions", "segment")}
+    # the same completions come back from the cache: the fork ends where the parent did
+    end, fork_end = report(url, run_id), report(url, fork)
+    assert fork_end["people"] == end["people"] and fork_end["questions"] == end["questions"]
