@@ -132,3 +132,11 @@ def test_a_fork_carries_the_class_and_plays_the_rest_of_the_lesson(lesson):
     # the same completions come back from the cache: the fork ends where the parent did
     end, fork_end = report(url, run_id), report(url, fork)
     assert fork_end["people"] == end["people"] and fork_end["questions"] == end["questions"]
+
+
+def test_state_text_view_shows_the_class(lesson):
+    url, run_id = lesson
+    grant = events(url, run_id, "FloorGranted")[0]
+    res = troupe_in_process("state", run_id, "--at", str(grant.position), store=url)
+    assert res.code == 0, res.err
+    assert f"classroom {ROOM}:" in res.out and f"floor {grant.event.student}" in res.out

@@ -188,6 +188,7 @@ def test_segments_start_in_or_at_and_a_cancelled_segment_never_starts(tmp_path):
     scheduled = [r.event for r in events(url, run_id, "EventScheduled")]
     assert [(e.schedule_id, e.kind, e.source) for e in scheduled] == [
         (f"lesson-{i}", "lesson_segment", "classroom") for i in (1, 2, 3)]
+    assert [e.due.strftime("%H:%M") for e in scheduled] == ["09:00", "09:10", "09:20"]  # in: after the start
 
 
 def test_engagement_is_the_share_of_turns_with_a_contribution(tmp_path):

@@ -139,6 +139,9 @@ def render_state(state: RunState, *, agent: str | None = None, plain: bool = Fal
         from troupe_es.cli.space_view import space_tables
 
         parts += [section(title, table, plain, style="blue") for title, table in space_tables(state, agent)]
+        from troupe_es.cli.classroom_view import classroom_tables
+
+        parts += [section(title, table, plain, style="blue") for title, table in classroom_tables(state)]
     book = state.schedule
     if book.pending or book.fired or book.missed or book.cancelled:
         parts.append(section("schedule", render_schedule(state, plain), plain, style="magenta"))
