@@ -33,6 +33,7 @@ from troupe_es.commands.models import (
     TakeTurn,
 )
 from troupe_es.commands.notebook import announce
+from troupe_es.commands.emotions import EMOTIONS
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
@@ -64,9 +65,10 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY,)
+CAPABILITIES: tuple = (EMOTIONS, MEMORY,)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
-functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
+functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name. Emotions
+come before memory, so a turn's memories are tagged with the mood its appraisal left."""
 
 
 def services() -> dict[str, Any]:

@@ -59,10 +59,11 @@ def hours_between(earlier: str | None, later: str | None) -> float:
 
 
 def rank(memories: Sequence[StoredMemory], relevance: "np.ndarray", now: str | None, weights: Weights,
-         k: int) -> list[Scored]:
+         k: int, mood: "np.ndarray | None" = None) -> list[Scored]:
     """The ``k`` best of ``memories`` (highest total first; ties go to the newer memory, later in
     the book), given each one's ``relevance`` (cosine similarity to the query), at simulated
-    time ``now``. Vectorised: only the ``k`` winners become :class:`Scored`."""
+    time ``now``. Vectorised: only the ``k`` winners become :class:`Scored`. ``mood``: an extra
+    term per memory added to the total (mood congruence, from the emotions capability)."""
     import numpy as np
 
     n = len(memories)
@@ -77,6 +78,8 @@ def rank(memories: Sequence[StoredMemory], relevance: "np.ndarray", now: str | N
     importance = np.fromiter(map(_IMPORTANCE, memories), dtype=np.float64, count=n) / 10
     relevance = np.asarray(relevance, dtype=np.float64)
     total = weights.recency * recency + weights.importance * importance + weights.relevance * relevance
+    if mood is not None:
+        total = total + mood
     rounded = np.round(total, 6)
     if k < n:
         cut = np.partition(rounded, n - k)[n - k]

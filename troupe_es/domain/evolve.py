@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from troupe_es.domain.emotions import EMOTION_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
@@ -47,6 +48,7 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
     return replace(s, run_id=r.run_id, scenario_name=e.scenario_name, seed=e.seed, status="running",
                    parent_run_id=e.parent_run_id, fork_position=e.fork_position,
                    memory_config=(e.scenario or {}).get("memory"),
+                   emotions_config=(e.scenario or {}).get("emotions"),
                    embedder=dict(e.embedder) if e.embedder else None)
 
 
@@ -170,6 +172,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "InterventionApplied": _intervention,
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
+    **EMOTION_HANDLERS,
 }
 
 STATE_EVENT_TYPES = frozenset(_HANDLERS)

@@ -28,6 +28,7 @@ class StoredMemory:
     last_access: str | None
     recalls: int = 0
     sources: tuple[str, ...] = ()
+    pad: tuple[float, float, float] | None = None  # the agent's PAD when it was stored (emotions on)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ class MemoryBook:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "MemoryBook":
-        items = tuple(StoredMemory(**{**m, "sources": tuple(m.get("sources", ()))}) for m in data.get("items", ()))
+        items = tuple(StoredMemory(**{**m, "sources": tuple(m.get("sources", ())),
+                                      "pad": tuple(m["pad"]) if m.get("pad") else None}) for m in data.get("items", ()))
         return cls(**{**data, "items": items})
 
 
@@ -74,7 +76,9 @@ def _stored(s: Any, r: Any, e: Any) -> Any:
     agent = s.agents[e.agent]
     book = agent.book
     when = iso_utc(r.sim_time)
-    item = StoredMemory(e.memory_id, e.kind, e.text, e.importance, when, when, 0, tuple(e.sources))
+    mood = agent.emotion
+    item = StoredMemory(e.memory_id, e.kind, e.text, e.importance, when, when, 0, tuple(e.sources),
+                        mood.pad if mood is not None else None)
     episodic = e.kind == "episodic"
     book = replace(book, items=book.items + (item,), stored=book.stored + 1,
                    episodic_since_consolidation=book.episodic_since_consolidation + int(episodic),

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from troupe_es.domain.emotions import EmotionState
 from troupe_es.domain.memory import MemoryBook
 
 MEMORY_WINDOW = 24
@@ -49,6 +50,7 @@ class AgentState:
     actions_taken: int = 0
     turns: int = 0
     book: MemoryBook = field(default_factory=MemoryBook)  # stored memories (the memory capability)
+    emotion: EmotionState | None = None  # PAD state as last recorded (the emotions capability; None: baseline)
 
     def new_memories(self) -> tuple[MemoryItem, ...]:
         """Memories perceived since the agent last acted."""
@@ -104,6 +106,7 @@ class RunState:
     fork_position: int | None = None
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
+    emotions_config: dict[str, Any] | None = None  # the scenario's emotions: section (None: emotions off)
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -123,6 +126,7 @@ class RunState:
                 a[key] = tuple(a.get(key, ()))
             a["last_actions"] = tuple(tuple(x) for x in a.get("last_actions", ()))
             a["book"] = MemoryBook.from_dict(a["book"]) if "book" in a else MemoryBook()
+            a["emotion"] = EmotionState(**a["emotion"]) if a.get("emotion") else None
             agents[name] = AgentState(**a)
         worlds = {}
         for name, w in data.get("worlds", {}).items():
