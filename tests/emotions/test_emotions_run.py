@@ -128,3 +128,30 @@ def test_a_bad_emotions_section_is_one_clear_line(tmp_path):
     path.write_text(text.replace("half_life: soon", "sensitivty: 0.5"))
     res = troupe("run", str(path), "-q", store=store)
     assert res.code == 1 and "emotions" in res.err and "sensitivity" in res.err
+
+
+def test_the_debugger_state_and_log_show_emotions(example):
+    store, run_id, _ = example
+    change = next(r for r in events(store, run_id, "EmotionChanged") if r.event.agent == "Marta Kowalski")
+    res = troupe("debug", run_id, "--commands", f"goto {change.position}; state Marta Kowalski; quit", store=store)
+    assert res.code == 0, res.err
+    assert "emotion (PAD)" in res.out and f"{change.event.pleasure:+.2f}" in res.out
+    log = troupe("log", run_id, "--type", "EmotionChanged", "--json", store=store)
+    assert log.code == 0 and "EmotionChanged" in log.out
+
+
+def test_the_python_facade_takes_an_emotions_section(tmp_path):
+    from troupe_es.api import Simulation
+    from troupe_es.errors import ScenarioError
+
+    with Simulation.open(f"sqlite:///{tmp_path / 'nb.db'}", emotions={"half_life": "30m"}) as sim:
+        ana = sim.person("Ana", personality={"big_five": {"neuroticism": "very high"}})
+        world = sim.world("Room", people=[ana, sim.person("Ben")])
+        world.broadcast("The project is cancelled.")
+        world.run(2)
+        mine = ana.emotions()
+        assert mine["changes"] >= 2 and mine["baseline"]["arousal"] > 0
+        assert ana.state.emotion.pleasure == mine["current"]["pleasure"]
+        assert sim.replay().verified
+    with pytest.raises(ScenarioError, match="emotions: half_lfe"):
+        Simulation.open("memory://", emotions={"half_lfe": "1h"})

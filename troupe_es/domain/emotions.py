@@ -20,11 +20,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from troupe_es.domain.copying import with_changes
 from troupe_es.events.canonical import iso_utc
 
 Pad = tuple[float, float, float]
@@ -179,6 +180,9 @@ def _baseline_cached(key: str) -> Pad:
     return baseline_from_traits(big_five(json.loads(key)))
 
 
+_BY_ID: dict[int, tuple[Any, Pad]] = {}
+
+
 def baseline(persona: Mapping[str, Any]) -> Pad:
     """The persona's baseline PAD (neutral without Big Five)."""
     import json
@@ -186,7 +190,15 @@ def baseline(persona: Mapping[str, Any]) -> Pad:
     personality = persona.get("personality") if isinstance(persona, Mapping) else None
     if not isinstance(personality, Mapping) or not personality.get("big_five"):
         return NEUTRAL
-    return _baseline_cached(json.dumps({"personality": {"big_five": personality["big_five"]}}, sort_keys=True))
+    raw = personality["big_five"]
+    hit = _BY_ID.get(id(raw))
+    if hit is not None and hit[0] is raw:
+        return hit[1]
+    pad = _baseline_cached(json.dumps({"personality": {"big_five": raw}}, sort_keys=True, default=str))
+    if len(_BY_ID) > 1024:
+        _BY_ID.clear()
+    _BY_ID[id(raw)] = (raw, pad)  # the dict is kept alive with its id, so ids stay unique
+    return pad
 
 
 def emotional_style(persona: Mapping[str, Any]) -> str:
@@ -217,13 +229,14 @@ def describe(pad: Pad) -> dict[str, Any]:
 # --- the fold ---------------------------------------------------------------------------------
 
 def _changed(s: Any, r: Any, e: Any) -> Any:
-    agents = dict(s.agents)
+    agents = s.agents.copy()
     agent = agents[e.agent]
     previous = agent.emotion
-    state = EmotionState(e.pleasure, e.arousal, e.dominance, iso_utc(r.sim_time),
-                         previous.changes + 1 if previous is not None else 1)
-    agents[e.agent] = replace(agent, emotion=state)
-    return replace(s, agents=agents)
+    state = object.__new__(EmotionState)  # EmotionState(...) without the frozen __init__'s cost
+    state.__dict__.update(pleasure=e.pleasure, arousal=e.arousal, dominance=e.dominance, at=iso_utc(r.sim_time),
+                          changes=previous.changes + 1 if previous is not None else 1)
+    agents[e.agent] = with_changes(agent, emotion=state)
+    return with_changes(s, agents=agents)
 
 
 EMOTION_HANDLERS: dict[str, Callable[[Any, Any, Any], Any]] = {"EmotionChanged": _changed}

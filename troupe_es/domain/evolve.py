@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from troupe_es.domain.copying import with_changes
 from troupe_es.domain.emotions import EMOTION_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
@@ -184,7 +185,7 @@ def evolve(state: RunState, recorded: Recorded) -> RunState:
     handler = _HANDLERS.get(recorded.event.type)
     if handler is not None:
         state = handler(state, recorded, recorded.event)
-    return replace(state, position=recorded.position)
+    return with_changes(state, position=recorded.position)
 
 
 def initial() -> RunState:

@@ -8,6 +8,8 @@ tagged with the mood they were stored in.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, field_validator
 
 from troupe_es.scenario.model import Strict, parse_duration
@@ -34,3 +36,11 @@ class EmotionsSpec(Strict):
 
     def half_life_seconds(self) -> float:
         return parse_duration(self.half_life).total_seconds()
+
+
+def emotions_record(section: Any) -> dict[str, Any]:
+    """A validated ``emotions:`` section as ``RunStarted`` records it (for runs driven from
+    Python); a :class:`~troupe_es.errors.ScenarioError` line naming the field otherwise."""
+    from troupe_es.scenario.scenario import validate
+
+    return validate(EmotionsSpec, section, "emotions").model_dump(mode="json")
