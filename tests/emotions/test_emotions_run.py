@@ -30,7 +30,7 @@ def example(tmp_path_factory):
 def test_the_example_negotiation_changes_emotions_and_replays_verified(example):
     store, run_id, _ = example
     changes = [r.event for r in events(store, run_id, "EmotionChanged")]
-    assert {e.agent for e in changes} == {"Marta Kowalski", "Jonas Berg"}
+    assert {e.agent for e in changes} == {"Marta Kowalski", "Jonas Berg", "Ola Kowalska"}
     assert {e.reason for e in changes} == {"appraisal", "decay"}
     appraised = [e for e in changes if e.reason == "appraisal"]
     assert len({(e.pleasure, e.arousal, e.dominance) for e in appraised}) == len(appraised)  # they vary
