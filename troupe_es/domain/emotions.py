@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -228,13 +228,32 @@ def describe(pad: Pad) -> dict[str, Any]:
 
 # --- the fold ---------------------------------------------------------------------------------
 
+_ISO: dict[float, str] = {}
+
+
+def _iso(when: datetime | None) -> str | None:
+    """``iso_utc(when)``, cached by timestamp for UTC datetimes (``isoformat`` is most of the
+    fold's cost, and a step's events share one simulated time)."""
+    if when is None or when.tzinfo is not timezone.utc:
+        return iso_utc(when)
+    key = when.timestamp()
+    text = _ISO.get(key)
+    if text is None:
+        if len(_ISO) > 4096:
+            _ISO.clear()
+        text = _ISO[key] = iso_utc(when)
+    return text
+
+
 def _changed(s: Any, r: Any, e: Any) -> Any:
     agents = s.agents.copy()
     agent = agents[e.agent]
     previous = agent.emotion
     state = object.__new__(EmotionState)  # EmotionState(...) without the frozen __init__'s cost
-    state.__dict__.update(pleasure=e.pleasure, arousal=e.arousal, dominance=e.dominance, at=iso_utc(r.sim_time),
-                          changes=previous.changes + 1 if previous is not None else 1)
+    fields = state.__dict__
+    fields["pleasure"], fields["arousal"], fields["dominance"] = e.pleasure, e.arousal, e.dominance
+    fields["at"] = _iso(r.sim_time)
+    fields["changes"] = previous.changes + 1 if previous is not None else 1
     agents[e.agent] = with_changes(agent, emotion=state)
     return with_changes(s, agents=agents)
 
