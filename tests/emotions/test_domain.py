@@ -150,3 +150,17 @@ def test_the_fold_keeps_the_last_state_and_it_survives_a_snapshot():
     assert emotion.pad == (0.5, -0.25, 0.125) and emotion.changes == 1 and emotion.at.startswith("2026-01-01T10:00")
     assert RunState.from_dict(state.to_dict()) == state
     assert math.isclose(intensity(emotion.pad), math.sqrt(0.25 + 0.0625 + 0.015625) / math.sqrt(3))
+
+
+def test_decay_below_a_ten_thousandth_is_not_recorded_and_values_have_six_decimals():
+    at = "2026-01-01T10:00:00+00:00"
+    settled = _agent(emotion=EmotionState(0.00005, 0.0, 0.0, at, 4))  # the neutral baseline, nearly
+    assert decide_emotions(settled, None, now="2026-01-01T20:00:00+00:00", half_life=3600, sensitivity=1.0,
+                           turn="t") == []
+    moving = _agent(emotion=EmotionState(0.9, 0.0, 0.0, at, 4))
+    [decayed, appraised] = decide_emotions(moving, Appraisal(pleasure=1 / 3, arousal=0, dominance=0, reason="r"),
+                                           now="2026-01-01T10:17:00+00:00", half_life=3600, sensitivity=1.0,
+                                           turn="t")
+    for event in (decayed, appraised):
+        for value in (event.pleasure, event.arousal, event.dominance, *event.delta):
+            assert value == round(value, 6)
