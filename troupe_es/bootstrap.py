@@ -37,6 +37,7 @@ from troupe_es.commands.models import (
 )
 from troupe_es.commands.notebook import announce
 from troupe_es.commands.knowledge import KNOWLEDGE
+from troupe_es.commands.emotions import EMOTIONS
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.documents import DOCUMENTS, ground_agent, ingest_documents
 from troupe_es.commands.space import SPACE
@@ -76,9 +77,10 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY, DOCUMENTS, KNOWLEDGE, SPACE)
+CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
-functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
+functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name. Emotions
+come before memory, so a turn's memories are tagged with the mood its appraisal left."""
 
 SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS}
 """Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds

@@ -83,6 +83,13 @@ class Person:
         stats = memory_stats(self._sim.store.read(run_id=self._sim.run_id, types=sorted(TYPES)))
         return stats.get(self.name) or AgentMemoryStats().summary()
 
+    def emotions(self) -> dict[str, Any]:
+        """This agent's emotions (as ``troupe-es emotions RUN --agent NAME --json``): baseline,
+        current PAD state with octant and intensity, and every change."""
+        from troupe_es.projections.emotions import TYPES, emotion_trajectories
+
+        return emotion_trajectories(self._sim.store.read(run_id=self._sim.run_id, types=sorted(TYPES)))[self.name]
+
     def _perceive(self, kind: str, text: str, source: str | None) -> "Person":
         self._sim.bus.handle(Perceive(agent=self.name, kind=kind, content=text, source=source))
         return self
@@ -230,9 +237,12 @@ class Simulation:
              model: str = "gpt-4o-mini", base_url: str | None = None, seed: int = 0,
              name: str = "notebook", cache: bool = True, parallel: int = 1,
              temperature: float | None = None, max_actions: int = 15,
-             knowledge: dict[str, Any] | None = None) -> "Simulation":
+             knowledge: dict[str, Any] | None = None,
+             emotions: dict[str, Any] | None = None) -> "Simulation":
         """Start a new run in ``store`` (a URL or an open store). ``knowledge``: the settings of a
-        scenario's ``knowledge:`` section (fact extraction, graph-aware retrieval; off when None)."""
+        scenario's ``knowledge:`` section (fact extraction, graph-aware retrieval; off when None).
+        ``emotions``: the scenario's ``emotions:`` section (e.g. ``{"half_life": "1h"}``;
+        docs/emotions.md), off when None."""
         store_obj = open_store(store) if isinstance(store, str) else store
         params = {"temperature": temperature} if temperature is not None else {}
         settings = RuntimeSettings(model=model, llm_parameters=params, parallel=parallel, max_actions=max_actions)
@@ -242,6 +252,10 @@ class Simulation:
             from troupe_es.scenario.model import KnowledgeSpec
 
             record["knowledge"] = KnowledgeSpec.model_validate(knowledge).model_dump(mode="json")
+        if emotions is not None:
+            from troupe_es.scenario.emotions import emotions_record
+
+            record["emotions"] = emotions_record(emotions)
         sim.bus.handle(StartRun(scenario_name=name, seed=seed, scenario=record,
                                 settings={"llm": llm, "model": model, "parallel": parallel}))
         return sim

@@ -12,6 +12,8 @@ from typing import Any
 
 from troupe_es.domain.documents import DOCUMENT_HANDLERS
 from troupe_es.domain.knowledge import KNOWLEDGE_HANDLERS, knowledge_started
+from troupe_es.domain.copying import with_changes
+from troupe_es.domain.emotions import EMOTION_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
 from troupe_es.domain.space import SPACE_HANDLERS
@@ -53,7 +55,8 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
                    memory_config=(e.scenario or {}).get("memory"),
                    embedder=dict(e.embedder) if e.embedder else None,
                    documents_config=(e.scenario or {}).get("documents"),
-                   knowledge=knowledge_started(e.scenario))
+                   knowledge=knowledge_started(e.scenario),
+                   emotions_config=(e.scenario or {}).get("emotions"))
 
 
 def _persona_defined(s: RunState, r: Recorded, e: Any) -> RunState:
@@ -180,6 +183,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     **DOCUMENT_HANDLERS,
     **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's
     **KNOWLEDGE_HANDLERS,
+    **EMOTION_HANDLERS,
 }
 for _type, _also in SCHEDULE_ALSO.items():
     _HANDLERS[_type] = chained(_HANDLERS.get(_type), _also)
@@ -193,7 +197,7 @@ def evolve(state: RunState, recorded: Recorded) -> RunState:
     handler = _HANDLERS.get(recorded.event.type)
     if handler is not None:
         state = handler(state, recorded, recorded.event)
-    return replace(state, position=recorded.position)
+    return with_changes(state, position=recorded.position)
 
 
 def initial() -> RunState:

@@ -13,6 +13,7 @@ from typing import Any
 
 from troupe_es.domain.documents import Library
 from troupe_es.domain.knowledge import KnowledgeState
+from troupe_es.domain.emotions import EmotionState
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.schedule import ScheduleBook
 from troupe_es.domain.space import SpaceState
@@ -53,6 +54,7 @@ class AgentState:
     actions_taken: int = 0
     turns: int = 0
     book: MemoryBook = field(default_factory=MemoryBook)  # stored memories (the memory capability)
+    emotion: EmotionState | None = None  # PAD state as last recorded (the emotions capability; None: baseline)
 
     def new_memories(self) -> tuple[MemoryItem, ...]:
         """Memories perceived since the agent last acted."""
@@ -115,6 +117,7 @@ class RunState:
     documents_config: dict[str, Any] | None = None  # the scenario's documents: section (None: none)
     library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
     knowledge: KnowledgeState = field(default_factory=KnowledgeState)  # the knowledge capability
+    emotions_config: dict[str, Any] | None = None  # the scenario's emotions: section (None: emotions off)
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -134,6 +137,7 @@ class RunState:
                 a[key] = tuple(a.get(key, ()))
             a["last_actions"] = tuple(tuple(x) for x in a.get("last_actions", ()))
             a["book"] = MemoryBook.from_dict(a["book"]) if "book" in a else MemoryBook()
+            a["emotion"] = EmotionState(**a["emotion"]) if a.get("emotion") else None
             agents[name] = AgentState(**a)
         worlds = {}
         for name, w in data.get("worlds", {}).items():

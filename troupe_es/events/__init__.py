@@ -20,6 +20,7 @@ from troupe_es.events.base import Event, UtcDatetime, event_class, event_classes
 from troupe_es.events.canonical import canonical_json, content_hash, iso_utc, sha256_hex
 from troupe_es.events.codec import decode_event
 from troupe_es.events.documents import DocumentChunkIngested, GroundingChanged
+from troupe_es.events.emotions import EmotionChanged
 from troupe_es.events.envelope import NewEvent, Recorded
 from troupe_es.events.knowledge import Fact, FactsExtracted
 from troupe_es.events.llm import (
@@ -94,7 +95,7 @@ __all__ = [
     "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
     "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
     "ActionTaken", "AnyEvent", "BudgetExceeded", "CacheEntryRejected", "CognitiveStateChanged", "CommandIssued",
-    "EVENT_ADAPTER", "Event",
+    "EVENT_ADAPTER", "EmotionChanged", "Event",
     "MemoriesRecalled", "MemoryConsolidated", "MemoryForgotten", "MemoryPressureWarned", "MemoryStored",
     "ReflectionSynthesized",
     "DocumentChunkIngested", "GroundingChanged",

@@ -100,7 +100,7 @@ def _keywords(messages: list[dict[str, Any]]) -> list[str]:
     users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
     if not users:
         return ["this"]
-    lines = users[-1].splitlines()
+    lines = [ln for ln in users[-1].splitlines() if not ln.startswith("You feel ")]  # the emotion line is no topic
     fresh = [_memory_text(ln) for ln in lines if ln.startswith("*") or ln.startswith("Poll") or ln.startswith("Options")]
     older = [_memory_text(ln) for ln in lines if ln.startswith("- [")]
     names = {w.lower() for name in _reachable(messages) for w in name.split()}

@@ -21,6 +21,7 @@ from troupe_es.scenario import steps as s
 from troupe_es.scenario.documents import DocumentsSpec
 from troupe_es.scenario.space import check_space
 from troupe_es.scenario.vision import SeeSpec
+from troupe_es.scenario.emotions import EmotionsSpec
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ScenarioFields(m.Strict):
     memory: m.MemorySpec | None = None
     documents: DocumentsSpec | None = None
     knowledge: m.KnowledgeSpec | None = None
+    emotions: EmotionsSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
@@ -107,6 +109,8 @@ class Scenario(ScenarioFields):
             record["documents"] = self.documents.model_dump(mode="json")
         if self.knowledge is not None:  # likewise: runs without knowledge keep their hashes
             record["knowledge"] = self.knowledge.model_dump(mode="json")
+        if self.emotions is not None:  # likewise: runs without emotions keep their hashes
+            record["emotions"] = self.emotions.model_dump(mode="json")
         return record
 
     @classmethod
@@ -132,7 +136,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": SeeSpec, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
-        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec}
+        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec, "emotions": EmotionsSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
