@@ -23,6 +23,10 @@ def test_a_fact_only_in_a_document_is_recalled_and_replay_ignores_changed_files(
     recalled = {r.event.agent: r.event for r in events(store, run_id, "MemoriesRecalled")}
     ben = recalled["Ben"]
     assert ben.citations == ["brief.md#0"] and ben.memory_ids == [chunks[0].chunk_id]  # Ben has no notes
+    assert ben.recency == ben.importance == [0.0] and ben.total == ben.relevance
+    assert "launch price" in ben.query  # what the turn perceived is the query
+    started = events(store, run_id, "RunStarted")[0].event
+    assert started.embedder["name"] == "wordllama"  # no memory: section, yet the embedder is recorded
     assert recalled["Ana"].citations[0] == "brief.md#0" and "notes.txt#0" in recalled["Ana"].citations
     prompts = [r.event for r in events(store, run_id, "LLMCallRequested") if r.event.agent == "Ben"]
     assert "79 euros" in prompts[0].messages[-1]["content"]  # the recalled chunk reached the prompt

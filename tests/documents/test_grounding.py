@@ -12,7 +12,8 @@ from tests.memory.helpers import events, run
 def test_a_grounded_agent_recalls_only_from_its_documents(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'runs.db'}"
     script = [{"broadcast": "Ben here: my favourite colour is teal and I cycle to work."}, {"run": 2},
-              {"broadcast": "What is the launch price of the Acme Kettle?"}, {"run": 2}]
+              {"broadcast": "What is the launch price of the Acme Kettle?"}, {"run": 2},
+              {"poll": {"question": "Would you buy the kettle?", "options": ["Yes", "No"]}}]
     path = write_scenario(tmp_path, script=script, memory={"embedder": "hash", "newest_memories": 0},
                           documents={"paths": ["brief.md"], "embedder": "hash"},
                           personas=[{"name": "Ana", "age": 30, "documents": {"grounding": True}},
@@ -24,5 +25,9 @@ def test_a_grounded_agent_recalls_only_from_its_documents(tmp_path: Path) -> Non
     assert ana and all(e.citations and all(m.startswith("doc:") for m in e.memory_ids) for e in ana)
     assert any(not e.citations for e in ben)  # Ben, not grounded, also recalls his episodic memories
     prompts = [r.event.messages[-1]["content"] for r in events(store, run_id, "LLMCallRequested")]
-    grounded = [p for p in prompts if "you only know what your documents say" in p]
-    assert len(grounded) == len([p for p in prompts if "You can reach: Ben" in p]) == 4  # every turn of Ana's
+    turns = [p for p in prompts if "You can reach: Ben" in p and "Poll:" not in p]
+    assert len(turns) == 4 and all("you only know what your documents say" in p for p in turns)
+    polls = [p for p in prompts if "Poll:" in p]
+    ana_poll = [p for p in polls if "You can reach: Ben" in p]
+    assert ana_poll and "you only know what your documents say" in ana_poll[0]  # a poll: grounding, no recall
+    assert all("From your documents" not in p for p in polls)
