@@ -19,6 +19,7 @@ def test_a_fact_only_in_a_document_is_recalled_and_replay_ignores_changed_files(
     run_id = run(path, store)
     chunks = [r.event for r in events(store, run_id, "DocumentChunkIngested")]
     assert [(c.agent, c.source, c.index) for c in chunks] == [(None, "brief.md", 0), ("Ana", "notes.txt", 0)]
+    assert {r.stream for r in events(store, run_id, "DocumentChunkIngested")} == {"documents"}
     assert "79 euros" in chunks[0].text
     recalled = {r.event.agent: r.event for r in events(store, run_id, "MemoriesRecalled")}
     ben = recalled["Ben"]
@@ -42,15 +43,21 @@ def test_a_fact_only_in_a_document_is_recalled_and_replay_ignores_changed_files(
 def test_documents_work_with_memory_and_parallel_runs_match(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'runs.db'}"
     path = write_scenario(tmp_path, documents={"paths": ["."], "chunk_size": 120, "chunk_overlap": 30,
-                                               "top_k": 2, "embedder": "hash"},
-                          memory={"embedder": "hash"})
+                                               "top_k": 2, "embedder": "wordllama"},
+                          memory={"embedder": "hash", "newest_memories": 0},
+                          script=[{"broadcast": "What is the launch price of the Acme Kettle?"}, {"run": 3}])
     sequential = run(path, store)
     parallel = run(path, store, "--parallel", "8")
     chunks = [r.event for r in events(store, sequential, "DocumentChunkIngested")]
     assert {c.source for c in chunks} == {"./brief.md", "./notes.txt"}  # the folder's documents, not the YAML
     assert max(len(c.text) for c in chunks) <= 120 and all(c.chunk_size == 120 for c in chunks)
-    doc_recalls = [r.event for r in events(store, sequential, "MemoriesRecalled") if r.event.citations]
+    recalls = events(store, sequential, "MemoriesRecalled")
+    doc_recalls = [r.event for r in recalls if r.event.citations]
     assert doc_recalls and all(len(e.memory_ids) <= 2 for e in doc_recalls)
+    pairs = [(a.event.citations, b.event.citations) for a, b in zip(recalls, recalls[1:])
+             if a.stream == b.stream and b.position == a.position + 1]
+    assert pairs and all(not first and second for first, second in pairs)  # memory's recall, then documents'
+    assert events(store, sequential, "RunStarted")[0].event.embedder["name"] == "hash"  # the memory's embedder
     hashes = [[r.content_hash for r in events(store, rid)] for rid in (sequential, parallel)]
     assert hashes[0] == hashes[1]
     assert troupe("replay", parallel, "--verify", store=store).code == 0
@@ -73,6 +80,7 @@ def test_bad_documents_settings_are_one_line_errors(tmp_path: Path) -> None:
         ({"paths": ["brief.md"], "chunk_size": 100, "chunk_overlap": 100}, "must be smaller than chunk_size"),
         ({"paths": ["brief.md"], "personas": {"Zoe": ["notes.txt"]}}, "documents.personas.Zoe: unknown agent 'Zoe'"),
         ({"paths": ["brief.md"], "chunksize": 10}, "chunksize"),
+        ({"paths": ["brief.md"], "chunk_size": 10, "chunk_overlap": 0}, "chunk_size"),
         (["brief.md", "picture.png"], "picture.png"),
     ]
     (tmp_path / "picture.png").write_bytes(b"\x89PNG")

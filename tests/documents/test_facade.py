@@ -38,6 +38,9 @@ def test_add_documents_is_recalled_and_replays_without_the_files(folder: Path) -
     assert "you only know what your documents say" in ana_prompt.messages[-1]["content"]
     assert sim.state.library.is_grounded("Ana") and not sim.state.library.is_grounded("Ben")
 
+    (folder / "notes.txt").write_text("Ana's notes, second edition: the warranty is now seven years.\n")
+    assert sim.add_documents("notes.txt", person=ana) == 1  # a changed file is a new document
+    assert [d["chunks"] for d in sim.state.library.documents() if d["source"] == "notes.txt"] == [1, 1]
     (folder / "docs" / "brief.md").write_text("Nothing about kettles.\n")
     (folder / "notes.txt").unlink()
     report = sim.replay(verify=True)
