@@ -145,6 +145,7 @@ def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
             bus.handle(ChangePersona(name=persona.name, persona=persona.persona, sources=persona.sources))
     if joining:
         bus.handle(JoinWorld(world=world, agents=tuple(joining)))
+    ingest_planned(bus, plan)  # documents the parent did not have (inherited ones are not read again)
 
 
 def script_commands(plan: RunPlan, start: int = 0) -> Iterator[Any]:

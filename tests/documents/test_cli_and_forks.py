@@ -48,3 +48,17 @@ def test_a_fork_inherits_the_documents_and_replays_verified(tmp_path: Path) -> N
     recalled = {r.event.agent: r.event.citations for r in events(store, child, "MemoriesRecalled")}
     assert recalled["Ben"] == ["brief.md#0"] and "notes.txt#0" in recalled["Ana"]
     assert troupe("replay", child, "--verify", store=store).code == 0
+
+
+def test_a_fork_from_before_ingestion_takes_the_parents_recorded_chunks(tmp_path: Path) -> None:
+    store, run_id = _scenario_run(tmp_path)
+    parent_chunks = [r.event for r in events(store, run_id, "DocumentChunkIngested")]
+    world = events(store, run_id, "AgentJoinedWorld")[-1].position
+    (tmp_path / "brief.md").write_text("Changed after the run.\n")
+    (tmp_path / "notes.txt").unlink()
+    res = troupe("fork", run_id, "--at", str(world), "-q", store=store)
+    assert res.code == 0, res.err
+    child = res.out.strip().splitlines()[-1]
+    assert [r.event for r in events(store, child, "DocumentChunkIngested")] == parent_chunks
+    assert [r.event.agent for r in events(store, child, "GroundingChanged")] == ["Ana"]
+    assert troupe("replay", child, "--verify", store=store).code == 0
