@@ -62,3 +62,21 @@ def test_a_fork_from_before_ingestion_takes_the_parents_recorded_chunks(tmp_path
     assert [r.event for r in events(store, child, "DocumentChunkIngested")] == parent_chunks
     assert [r.event.agent for r in events(store, child, "GroundingChanged")] == ["Ana"]
     assert troupe("replay", child, "--verify", store=store).code == 0
+
+
+def test_a_fork_with_a_new_scenario_reads_only_the_documents_the_parent_lacked(tmp_path: Path) -> None:
+    store, run_id = _scenario_run(tmp_path)
+    (tmp_path / "ben.md").write_text("Ben's sheet: the kettle lid is made of bamboo.\n")
+    (tmp_path / "brief.md").write_text("Changed after the run: it must not be read again.\n")
+    new = write_scenario(tmp_path, documents=["brief.md"], name="what-if", personas=[
+        {"name": "Ana", "age": 30, "documents": {"paths": ["notes.txt"], "grounding": True}},
+        {"name": "Ben", "age": 41, "documents": ["ben.md"]}])
+    (tmp_path / "brief.md").write_text("Changed after the run: it must not be read again.\n")
+    last = events(store, run_id, "DocumentChunkIngested")[-1].position
+    res = troupe("fork", run_id, "--at", str(last), "--scenario", new, "-q", store=store)
+    assert res.code == 0, res.err
+    child = res.out.strip().splitlines()[-1]
+    chunks = [r.event for r in events(store, child, "DocumentChunkIngested")]
+    assert [(c.agent, c.source) for c in chunks] == [(None, "brief.md"), ("Ana", "notes.txt"), ("Ben", "ben.md")]
+    assert "79 euros" in chunks[0].text  # inherited, not read again
+    assert troupe("replay", child, "--verify", store=store).code == 0
