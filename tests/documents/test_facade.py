@@ -60,3 +60,18 @@ def test_add_documents_refuses_bad_input_before_recording(folder: Path) -> None:
     with pytest.raises(SimulationError, match="unknown agent 'Zoe'"):
         sim.add_documents("notes.txt", person="Zoe")
     assert len(sim.events()) == before
+
+
+def test_a_notebook_fork_keeps_the_documents(folder: Path) -> None:
+    sim = Simulation.open(InMemoryEventStore(), llm="mock", seed=4)
+    ana = sim.person("Ana", age=30)
+    room = sim.world("Room", people=[ana, sim.person("Ben", age=41)])
+    sim.add_documents("docs/brief.md", person=ana, grounding=True)
+    (folder / "docs" / "brief.md").unlink()
+    child = sim.fork()
+    child.worlds["Room"].broadcast("What does the Acme Kettle cost?")
+    child.worlds["Room"].run(1)
+    recalled = {r.event.agent: r.event.citations for r in child.events(type="MemoriesRecalled")}
+    assert recalled == {"Ana": ["docs/brief.md#0"]} and child.state.library.is_grounded("Ana")
+    assert child.replay(verify=True).ok
+    room.run(1)  # the parent goes on as before
