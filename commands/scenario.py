@@ -160,6 +160,7 @@ def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
     if joining:
         bus.handle(JoinWorld(world=world, agents=tuple(joining)))
     set_up_space(bus, plan)
+    ingest_planned(bus, plan)  # documents the parent did not have (inherited ones are not read again)
 
 
 def script_commands(plan: RunPlan, start: int = 0) -> Iterator[Any]:
