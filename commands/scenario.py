@@ -231,10 +231,14 @@ def drive(bus: "MessageBus", commands: Iterable[Any], started: float) -> RunOutc
 
     try:
         for command in commands:
-            bus.handle(command)
-            steps += isinstance(command, (AdvanceStep, FinishStep))
-            idle = quiescent(bus.state) if isinstance(command, (AdvanceStep, FinishStep)) else None
-            if idle is not None:  # stop_when_idle: the run ends itself, saying why
+            is_step = isinstance(command, (AdvanceStep, FinishStep))
+            if is_step and quiescent(bus.state) is None:
+                bus.handle(command)
+                steps += 1
+            elif not is_step:
+                bus.handle(command)
+            idle = quiescent(bus.state) if is_step else None
+            if idle is not None:  # stop_when_idle: the run ends itself, saying why (also when resumed)
                 wall = time.perf_counter() - started
                 bus.handle(StopIdleRun(steps=steps, reason=idle, wall_seconds=wall))
                 return RunOutcome(bus.run_id, "completed", steps, wall)

@@ -292,6 +292,22 @@ def fire_due(bus: "MessageBus", world: str, causation_id: str | None) -> list["R
     return recorded
 
 
+def react_unfinished(bus: "MessageBus", world: str, records: Iterable["Recorded"]) -> list["Recorded"]:
+    """Resume: run the reaction of every item fired in ``records`` (a cut-short step's events)
+    that nothing was recorded for yet — the process died between the firing and its effect."""
+    records = list(records)
+    caused = {r.causation_id for r in records if r.causation_id}
+    reactions = reactions_of(bus)
+    recorded: list[Recorded] = []
+    for rec in records:
+        event = rec.event
+        if isinstance(event, ScheduledEventFired) and rec.event_id not in caused:
+            reaction = reactions.get(event.kind)
+            if reaction is not None:
+                recorded += react(bus, world, reaction(bus.state, event), rec.event_id)
+    return recorded
+
+
 def react(bus: "MessageBus", world: str, outputs: Iterable[Any], causation_id: str | None) -> list["Recorded"]:
     """Carry out a reaction's outputs: commands are handled, events recorded (an event alone goes
     to the world's stream; a ``(stream, event)`` pair to that stream), all caused by the firing."""
