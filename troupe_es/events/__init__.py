@@ -54,6 +54,13 @@ from troupe_es.events.schedule import (
     ScheduledEventMissed,
 )
 from troupe_es.events.upcasting import upcast, upcaster
+from troupe_es.events.workplace import (
+    DeadlineMissed,
+    MeetingStarted,
+    TaskAssigned,
+    TaskCompleted,
+    WorkplaceDefined,
+)
 from troupe_es.events.world import (
     AccessibilityChanged,
     AgentJoinedWorld,
@@ -97,4 +104,5 @@ __all__ = [
     "decode_event", "event_class", "event_classes", "iso_utc", "sha256_hex", "upcast", "upcaster",
     "volatile",
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
+    "DeadlineMissed", "MeetingStarted", "TaskAssigned", "TaskCompleted", "WorkplaceDefined",
 ]
