@@ -64,18 +64,27 @@ def test_a_task_open_at_its_due_time_is_a_missed_deadline(tmp_path, sqlite_url):
     state = json.loads(troupe_in_process("state", run_id, "--json", store=sqlite_url).out)
     statuses = {t["id"]: t["status"] for t in state["workplace"]["tasks"]}
     assert statuses["fix"] in ("missed", "late") and statuses["later"] in ("open", "done")
+    at = json.loads(troupe_in_process("state", run_id, "--at", str(missed.position), "--json", store=sqlite_url).out)
+    assert {t["id"]: t["status"] for t in at["workplace"]["tasks"]} == {"fix": "missed", "later": "open"}
+    before = json.loads(troupe_in_process("state", run_id, "--at", str(missed.position - 1), "--json",
+                                          store=sqlite_url).out)
+    assert {t["id"]: t["status"] for t in before["workplace"]["tasks"]} == {"fix": "open", "later": "open"}
     replay_verified(sqlite_url, run_id)
 
 
 def test_parallel_1_and_8_give_identical_hashes(tmp_path, sqlite_url):
-    path = scenario(tmp_path, personas=TEAM, script=[{"run": 3}], workplace={
+    path = scenario(tmp_path, personas=TEAM, script=[{"run": 4}], workplace={
         **ORG, "meetings": [{"id": "sync", "in": "1h", "every": "2h", "room": "Blue room", "facilitator": "Ben",
                              "agenda": ["status"], "attendees": ["Ana", "Ben"]}],
         "tasks": [{"id": "fix", "title": "Fix the build", "owner": "Ana", "due": "10:00"}]})
     one, eight = run(path, sqlite_url), run(path, sqlite_url, "--parallel", "8")
     assert hashes(sqlite_url, one) == hashes(sqlite_url, eight)
-    [meeting] = events(sqlite_url, one, "MeetingStarted")
-    assert meeting.event.attendees == ["Ana", "Ben"] and meeting.sim_time.hour == 10
+    meetings = events(sqlite_url, one, "MeetingStarted")  # steps at 09..12: held at 10:00 and 12:00
+    assert [(m.sim_time.hour, m.event.occurrence) for m in meetings] == [(10, 0), (12, 1)]
+    assert meetings[0].event.attendees == ["Ana", "Ben"]
+    thoughts = [r.event for r in events(sqlite_url, one, "StimulusPerceived") if r.event.kind == "think"
+                and r.causation_id and "I facilitate" in r.event.content]
+    assert [t.agent for t in thoughts] == ["Ben", "Ben"]
 
 
 def _state_with(tasks: tuple[Task, ...]) -> RunState:
