@@ -57,6 +57,8 @@ def define_workplace(cmd: DefineWorkplace, bus: "MessageBus") -> list["Recorded"
 
     bus.require_world(cmd.world)
     spec = WorkplaceSpec.model_validate(cmd.spec)
+    for path, name in spec.agent_refs():
+        bus.require_agent(name, f"{path}: ")
     state = bus.state
     events: list[Event] = []
     if state.workplace is None:
@@ -65,7 +67,6 @@ def define_workplace(cmd: DefineWorkplace, bus: "MessageBus") -> list["Recorded"
     known = {t.id for t in state.workplace.tasks} if state.workplace else set()
     for task in spec.tasks:
         if task.id not in known:
-            bus.require_agent(task.owner, f"workplace.tasks.{task.id}.owner: ")
             boss = task.assigned_by or spec.reports_to.get(task.owner)
             due = None
             if task.due is not None:

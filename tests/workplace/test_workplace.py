@@ -134,3 +134,26 @@ def test_a_deadline_of_a_task_done_in_time_fires_silently():
     out = on_deadline(_state_with((Task("a", "A", "Ana", assigned_by="Ben"),)), fired)
     assert out[0] == ("agent/Ana", DeadlineMissed(task="a", owner="Ana", due=due))
     assert out[1].agent == "Ana" and out[1].source == "Ben"
+
+
+def test_the_facade_makes_a_world_a_workplace_and_replays_verified(sqlite_url):
+    from datetime import datetime
+
+    from troupe_es import Simulation
+    from troupe_es.errors import SimulationError
+
+    sim = Simulation.open(sqlite_url, llm="mock", seed=4, name="workplace facade")
+    for person in TEAM:
+        sim.person(person["name"], age=person["age"])
+    office = sim.world("Office", people=["Ana", "Ben", "Cy"], start=datetime(2026, 3, 2, 9, 0), step="1h")
+    with pytest.raises(SimulationError, match="unknown agent 'Zed'"):
+        office.workplace(roles={"Zed": "Boss"})
+    with pytest.raises(SimulationError, match="^workplace: reports_to: a reporting cycle through 'Ana'$"):
+        office.workplace(reports_to={"Ana": "Ben", "Ben": "Ana"})
+    office.workplace(**ORG, meetings=[{"id": "standup", "at": "10:00", "room": "Blue room", "agenda": ["blockers"]}],
+                     tasks=[{"id": "fix", "title": "Fix the build", "owner": "Ana", "due": "09:00"}])
+    office.run(2)
+    assert sim.state.workplace.roles["Ben"] == "Manager" and sim.state.workplace.meetings == 1
+    assert [r.event.task for r in sim.events(type="DeadlineMissed")] == ["fix"]
+    sim.close()
+    assert sim.replay(verify=True).ok
