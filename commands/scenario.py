@@ -37,6 +37,7 @@ from troupe_es.commands.documents import ingest_planned
 from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
 from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
+from troupe_es.commands.workplace import DefineWorkplace
 from troupe_es.scenario.schedule import item_arguments
 from troupe_es.commands.space.setup import set_up_space
 from troupe_es.commands.vision import see_command, store_images
@@ -141,6 +142,8 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
         bus.handle(ScheduleItem(world=w.name, **item_arguments(entry, source="scenario")))
     ingest_planned(bus, plan)
     set_up_space(bus, plan)
+    if plan.record.get("workplace") is not None:
+        bus.handle(DefineWorkplace(world=w.name, spec=plan.record["workplace"]))
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
@@ -242,10 +245,14 @@ def drive(bus: "MessageBus", commands: Iterable[Any], started: float) -> RunOutc
 
     try:
         for command in commands:
-            bus.handle(command)
-            steps += isinstance(command, (AdvanceStep, FinishStep))
-            idle = quiescent(bus.state) if isinstance(command, (AdvanceStep, FinishStep)) else None
-            if idle is not None:  # stop_when_idle: the run ends itself, saying why
+            is_step = isinstance(command, (AdvanceStep, FinishStep))
+            if is_step and quiescent(bus.state) is None:
+                bus.handle(command)
+                steps += 1
+            elif not is_step:
+                bus.handle(command)
+            idle = quiescent(bus.state) if is_step else None
+            if idle is not None:  # stop_when_idle: the run ends itself, saying why (also when resumed)
                 wall = time.perf_counter() - started
                 bus.handle(StopIdleRun(steps=steps, reason=idle, wall_seconds=wall))
                 return RunOutcome(bus.run_id, "completed", steps, wall)

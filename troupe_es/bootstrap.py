@@ -44,6 +44,7 @@ from troupe_es.commands.space import SPACE
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
+from troupe_es.commands.workplace import WORKPLACE, WORKPLACE_HANDLERS, WORKPLACE_REACTIONS
 from troupe_es.commands.step import advance_step, take_turn
 from troupe_es.commands.vision import show_image
 from troupe_es.domain import RunState
@@ -74,15 +75,16 @@ HANDLERS: dict[type, Handler] = {
     IngestDocuments: ingest_documents,
     GroundAgent: ground_agent,
     ShowImage: show_image,
+    **WORKPLACE_HANDLERS,
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE)
+CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, WORKPLACE)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name. Emotions
 come before memory, so a turn's memories are tagged with the mood its appraisal left."""
 
-SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS}
+SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS, **WORKPLACE_REACTIONS}
 """Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
 here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
 

@@ -208,6 +208,19 @@ class World:
                            kind=kind, data=data)
         return self._sim.bus.handle(cmd)[-1].event.schedule_id
 
+    def workplace(self, *, rooms: Sequence[str] = (), roles: dict[str, str] | None = None,
+                  reports_to: dict[str, str] | None = None, meetings: Sequence[dict[str, Any]] = (),
+                  tasks: Sequence[dict[str, Any]] = ()) -> "World":
+        """Make this world a workplace (docs/environments.md, "Workplace"): rooms, roles, who
+        reports to whom, meetings (schedule entries with room, facilitator, attendees, agenda) and
+        tasks (id, title, owner, due)."""
+        from troupe_es.api.schedule import workplace_command
+
+        self._sim.bus.handle(workplace_command(self.name, rooms=list(rooms), roles=dict(roles or {}),
+                                               reports_to=dict(reports_to or {}), meetings=list(meetings),
+                                               tasks=list(tasks)))
+        return self
+
     def cancel(self, id: str, reason: str = "") -> bool:
         """Take the pending item ``id`` off this world's schedule; False if it was not pending."""
         from troupe_es.commands.schedule import CancelSchedule

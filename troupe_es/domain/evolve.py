@@ -17,6 +17,7 @@ from troupe_es.domain.emotions import EMOTION_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
 from troupe_es.domain.space import SPACE_HANDLERS
+from troupe_es.domain.workplace import WORKPLACE_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
 from troupe_es.events.envelope import Recorded
@@ -184,6 +185,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's
     **KNOWLEDGE_HANDLERS,
     **EMOTION_HANDLERS,
+    **WORKPLACE_HANDLERS,
 }
 for _type, _also in SCHEDULE_ALSO.items():
     _HANDLERS[_type] = chained(_HANDLERS.get(_type), _also)

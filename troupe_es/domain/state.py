@@ -17,6 +17,7 @@ from troupe_es.domain.emotions import EmotionState
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.schedule import ScheduleBook
 from troupe_es.domain.space import SpaceState
+from troupe_es.domain.workplace import WorkplaceState
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -118,6 +119,7 @@ class RunState:
     library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
     knowledge: KnowledgeState = field(default_factory=KnowledgeState)  # the knowledge capability
     emotions_config: dict[str, Any] | None = None  # the scenario's emotions: section (None: emotions off)
+    workplace: WorkplaceState | None = None  # rooms, roles, org chart, tasks (the workplace)
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -150,6 +152,7 @@ class RunState:
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         if "schedule" in rest:
             rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
+        rest["workplace"] = WorkplaceState.from_dict(rest.get("workplace"))
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         rest["library"] = Library.from_dict(rest["library"]) if "library" in rest else Library()
         rest["knowledge"] = KnowledgeState.from_dict(rest.get("knowledge") or {})

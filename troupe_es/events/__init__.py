@@ -59,6 +59,13 @@ from troupe_es.events.schedule import (
 from troupe_es.events.space import AgentLooked, AgentMoved, AgentPlaced, MapLoaded, MoveRejected, TravelStarted
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.vision import ImageDescribed, ImageRef
+from troupe_es.events.workplace import (
+    DeadlineMissed,
+    MeetingStarted,
+    TaskAssigned,
+    TaskCompleted,
+    WorkplaceDefined,
+)
 from troupe_es.events.world import (
     AccessibilityChanged,
     AgentJoinedWorld,
@@ -107,4 +114,5 @@ __all__ = [
     "volatile",
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
     "AgentLooked", "AgentMoved", "AgentPlaced", "MapLoaded", "MoveRejected", "TravelStarted",
+    "DeadlineMissed", "MeetingStarted", "TaskAssigned", "TaskCompleted", "WorkplaceDefined",
 ]

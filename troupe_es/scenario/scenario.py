@@ -17,6 +17,7 @@ from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import schedule as sch
+from troupe_es.scenario import workplace as wk
 from troupe_es.scenario import steps as s
 from troupe_es.scenario.documents import DocumentsSpec
 from troupe_es.scenario.space import check_space
@@ -54,6 +55,7 @@ class ScenarioFields(m.Strict):
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
+    workplace: wk.WorkplaceSpec | None = None
 
 
 class Scenario(ScenarioFields):
@@ -111,6 +113,8 @@ class Scenario(ScenarioFields):
             record["knowledge"] = self.knowledge.model_dump(mode="json")
         if self.emotions is not None:  # likewise: runs without emotions keep their hashes
             record["emotions"] = self.emotions.model_dump(mode="json")
+        if self.workplace is not None:
+            record["workplace"] = self.workplace.model_dump(mode="json", exclude_none=True, by_alias=True)
         return record
 
     @classmethod
@@ -136,7 +140,8 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": SeeSpec, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
-        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec, "emotions": EmotionsSpec}
+        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec, "emotions": EmotionsSpec,
+        "workplace": wk.WorkplaceSpec, "meetings": wk.MeetingSpec, "tasks": wk.TaskSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
@@ -205,6 +210,8 @@ def check_names(scenario: Scenario, where: str) -> None:
     sch.check_schedule(scenario.schedule, scenario.script, check, where)
     for name in (scenario.documents.personas if scenario.documents else {}):
         check(f"documents.personas.{name}", name)
+    for path, name in (scenario.workplace.agent_refs() if scenario.workplace else ()):
+        check(path, name)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:
