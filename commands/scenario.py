@@ -125,6 +125,10 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
     for a, b, relation in w.relations:
         if (*sorted((a, b)), relation) not in bus.state.worlds[w.name].relations:
             bus.handle(Relate(world=w.name, between=(a, b), relation=relation))
+    if plan.record.get("market") is not None and bus.state.market is None:
+        from troupe_es.commands.market import OpenMarket
+
+        bus.handle(OpenMarket(world=w.name, spec=plan.record["market"]))
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:

@@ -34,6 +34,7 @@ from troupe_es.commands.models import (
 )
 from troupe_es.commands.notebook import announce
 from troupe_es.commands.memory import MEMORY
+from troupe_es.commands.market import MARKET, OpenMarket, open_market
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.step import advance_step, take_turn
@@ -61,10 +62,11 @@ HANDLERS: dict[type, Handler] = {
     InterruptRun: interrupt_run,
     ResumeRun: resume_run,
     FinishStep: finish_step,
+    OpenMarket: open_market,
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY,)
+CAPABILITIES: tuple = (MEMORY, MARKET)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
 

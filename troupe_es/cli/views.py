@@ -136,6 +136,10 @@ def render_state(state: RunState, *, agent: str | None = None, plain: bool = Fal
     parts: list[RenderableType] = [head, *extra]
     if state.worlds:
         parts.append(section("worlds", render_world_table(state, plain), plain, style="blue"))
+    if state.market is not None and not agent:
+        from troupe_es.cli.market_view import render_market
+
+        parts.append(render_market(state.market, plain))
     names = [agent] if agent else list(state.agents)
     parts += [render_agent(state, n, plain=plain) for n in names]
     if not names:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from troupe_es.domain.market import MARKET_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
@@ -170,6 +171,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "InterventionApplied": _intervention,
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
+    **MARKET_HANDLERS,
 }
 
 STATE_EVENT_TYPES = frozenset(_HANDLERS)

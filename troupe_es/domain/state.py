@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from troupe_es.domain.market import MarketState
 from troupe_es.domain.memory import MemoryBook
 
 MEMORY_WINDOW = 24
@@ -104,6 +105,7 @@ class RunState:
     fork_position: int | None = None
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
+    market: MarketState | None = None  # the marketplace (None: no market is open)
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -133,4 +135,6 @@ class RunState:
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
+        if rest.get("market") is not None:
+            rest["market"] = MarketState.from_dict(rest["market"])
         return cls(agents=agents, worlds=worlds, **rest)

@@ -17,6 +17,7 @@ from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import steps as s
+from troupe_es.scenario.market import MarketSpec
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class ScenarioFields(m.Strict):
     max_actions_per_turn: int = Field(default=limits.MAX_ACTIONS_PER_TURN, ge=1, le=limits.MAX_ACTIONS_PER_TURN)
     interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     memory: m.MemorySpec | None = None
+    market: MarketSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
 
 
@@ -86,6 +88,8 @@ class Scenario(ScenarioFields):
         }
         if self.memory is not None:  # absent otherwise: runs without memory keep their hashes
             record["memory"] = self.memory.model_dump(mode="json")
+        if self.market is not None:  # absent otherwise, like memory
+            record["market"] = self.market.model_dump(mode="json", by_alias=True)
         return record
 
     @classmethod
@@ -109,7 +113,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         None: Scenario, "llm": m.LLMSettings, "budget": m.BudgetSpec, "world": m.WorldSpec,
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
-        "poll": s.PollSpec, "memory": m.MemorySpec}
+        "poll": s.PollSpec, "memory": m.MemorySpec, "market": MarketSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
@@ -175,6 +179,8 @@ def check_names(scenario: Scenario, where: str) -> None:
             check(f"script[{i}].{path}", name)
     for name in (scenario.memory.personas if scenario.memory else {}):
         check(f"memory.personas.{name}", name)
+    for path, name in (scenario.market.agent_refs() if scenario.market else ()):
+        check(path, name)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:
