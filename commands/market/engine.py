@@ -17,6 +17,7 @@ import hashlib
 import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 TieBreak = Callable[[str], str]
 
@@ -49,8 +50,7 @@ class BookOrder:
         return (-price if self.side == "buy" else price, self.step, self.tie, self.id)
 
 
-@dataclass(frozen=True, slots=True)
-class Fill:
+class Fill(NamedTuple):
     """One trade: ``quantity`` units at the resting order's ``price`` (cents)."""
 
     buy_order: str
@@ -69,7 +69,7 @@ class OrderBook:
     __slots__ = ("_heaps", "orders")
 
     def __init__(self) -> None:
-        self._heaps: dict[tuple[str, str], list[tuple[tuple, BookOrder]]] = {}
+        self._heaps: dict[tuple[str, str], list[tuple]] = {}  # (price key, step, tie, id, order)
         self.orders: dict[str, BookOrder] = {}
 
     @classmethod
@@ -92,16 +92,18 @@ class OrderBook:
         if order.limit is None:
             raise ValueError(f"market order {order.id} cannot rest on the book")
         self.orders[order.id] = order
-        heapq.heappush(self._heaps.setdefault((order.good, order.side), []), (order.key(), order))
+        price = -order.limit if order.side == "buy" else order.limit
+        heapq.heappush(self._heaps.setdefault((order.good, order.side), []),
+                       (price, order.step, order.tie, order.id, order))
 
     def cancel(self, order_id: str) -> BookOrder | None:
         """Take an order off the book (lazily: its heap entry is skipped later)."""
         return self.orders.pop(order_id, None)
 
-    def _top(self, heap: list[tuple[tuple, BookOrder]]) -> BookOrder | None:
+    def _top(self, heap: list[tuple]) -> BookOrder | None:
         orders = self.orders
         while heap:
-            order = heap[0][1]
+            order = heap[0][4]
             if order.remaining > 0 and orders.get(order.id) is order:
                 return order
             heapq.heappop(heap)
@@ -124,11 +126,11 @@ class OrderBook:
         buying = order.side == "buy"
         heap = self._heaps.get((order.good, "sell" if buying else "buy"))
         fills: list[Fill] = []
-        skipped: list[tuple[tuple, BookOrder]] = []
+        skipped: list[tuple] = []
         limit = order.limit
         orders = self.orders
         while order.remaining > 0 and heap:
-            other = heap[0][1]
+            other = heap[0][4]
             if other.remaining <= 0 or orders.get(other.id) is not other:
                 heapq.heappop(heap)
                 continue

@@ -104,3 +104,22 @@ def test_market_errors_are_one_line(market_run, tmp_path):
     rid = troupe("run", str(plain), "-q", store=other).out.strip()
     res = troupe("market", rid, store=other)
     assert res.code == 1 and "has no market" in res.err
+
+
+def test_polars_projections_give_trades_price_series_and_balances(market_run):
+    import polars as pl
+
+    from troupe_es.projections.analytics import events_frame
+    from troupe_es.projections.market import MARKET_TYPES, balances, price_series, trades
+
+    store, run_id = market_run
+    final = json.loads(troupe("market", run_id, "--json", store=store).out)
+    with open_store(store) as s:
+        lf = events_frame(s, run_id, types=MARKET_TYPES)
+        t = trades(lf).collect()
+        series = price_series(lf).collect()
+        cash = balances(lf).collect()
+    assert t.height == final["trades"] and set(t["good"]) <= {"apples", "bread", "cheese"}
+    assert series["volume"].sum() == t["quantity"].sum()
+    last = {row["agent"]: row["cash_cents"] for row in cash.group_by("agent").agg(pl.col("cash_cents").last()).to_dicts()}
+    assert last == {name: tr["cash_cents"] for name, tr in final["traders"].items()}
