@@ -35,6 +35,8 @@ from troupe_es.commands.models import (
 )
 from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
+from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
+from troupe_es.scenario.schedule import item_arguments
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -104,6 +106,10 @@ def line_commands(line: dict[str, Any], world: str) -> Iterator[Any]:
         spec = line["poll"]
         yield AskPoll(world=world, question=spec["question"], options=tuple(spec["options"]),
                       agents=tuple(spec.get("to") or ()))
+    elif "schedule" in line:
+        yield ScheduleItem(world=world, **item_arguments(line["schedule"], source="script"))
+    elif "cancel" in line:
+        yield CancelSchedule(world=world, id=str(line["cancel"]), reason="script")
     else:
         raise SimulationError(f"unknown script line {line!r}")
 
@@ -125,7 +131,9 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
     for a, b, relation in w.relations:
         if (*sorted((a, b)), relation) not in bus.state.worlds[w.name].relations:
             bus.handle(Relate(world=w.name, between=(a, b), relation=relation))
-    if plan.record.get("market") is not None and bus.state.market is None:
+    for entry in plan.schedule[bus.state.schedule.sequence:]:  # the scenario's items come first
+        bus.handle(ScheduleItem(world=w.name, **item_arguments(entry, source="scenario")))
+    if plan.record.get("market") is not None:  # after the scenario's items: it schedules its payments
         from troupe_es.commands.market import OpenMarket
 
         bus.handle(OpenMarket(world=w.name, spec=plan.record["market"]))
@@ -227,8 +235,17 @@ def drive(bus: "MessageBus", commands: Iterable[Any], started: float) -> RunOutc
 
     try:
         for command in commands:
-            bus.handle(command)
-            steps += isinstance(command, (AdvanceStep, FinishStep))
+            is_step = isinstance(command, (AdvanceStep, FinishStep))
+            if is_step and quiescent(bus.state) is None:
+                bus.handle(command)
+                steps += 1
+            elif not is_step:
+                bus.handle(command)
+            idle = quiescent(bus.state) if is_step else None
+            if idle is not None:  # stop_when_idle: the run ends itself, saying why (also when resumed)
+                wall = time.perf_counter() - started
+                bus.handle(StopIdleRun(steps=steps, reason=idle, wall_seconds=wall))
+                return RunOutcome(bus.run_id, "completed", steps, wall)
     except BudgetExceededError as exc:
         bus.handle(InterruptRun(cause="budget", reason=one_line(exc)))
         return outcome("budget-exceeded", exc)

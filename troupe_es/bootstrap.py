@@ -35,8 +35,10 @@ from troupe_es.commands.models import (
 from troupe_es.commands.notebook import announce
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.market import MARKET, OpenMarket, open_market
+from troupe_es.commands.market.payments import PAYMENT_KIND, on_payment
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
+from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
 from troupe_es.commands.step import advance_step, take_turn
 from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
@@ -63,12 +65,18 @@ HANDLERS: dict[type, Handler] = {
     ResumeRun: resume_run,
     FinishStep: finish_step,
     OpenMarket: open_market,
+    **SCHEDULE_HANDLERS,
 }
 """Command type → handler: the whole write side at a glance."""
 
 CAPABILITIES: tuple = (MEMORY, MARKET)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
+
+SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS}
+"""Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
+here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
+SCHEDULE_REACTIONS[PAYMENT_KIND] = on_payment  # the market's periodic income, rent and interest
 
 
 def services() -> dict[str, Any]:
@@ -78,7 +86,7 @@ def services() -> dict[str, Any]:
     global _EMBEDDINGS
     if _EMBEDDINGS is None:
         _EMBEDDINGS = Embeddings()
-    return {"embeddings": _EMBEDDINGS}
+    return {"embeddings": _EMBEDDINGS, "schedule_reactions": SCHEDULE_REACTIONS}
 
 
 _EMBEDDINGS: Any = None

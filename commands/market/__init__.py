@@ -7,8 +7,8 @@ prices and its open orders, and offers the actions BUY, SELL, OFFER and CANCEL. 
 function reads those actions (pure): an order becomes ``OrderSubmitted``, a cancellation
 ``OrderCancelled``, anything unreadable ``OrderRejected`` with the reason (feedback the agent
 perceives). After every agent of the step has acted, :func:`after_step` clears the submitted
-orders in submission order (:mod:`troupe_es.commands.market.clearing`) and pays what falls due
-(:mod:`troupe_es.commands.market.payments`).
+orders in submission order (:mod:`troupe_es.commands.market.clearing`). Periodic payments are
+items on the world's schedule (:mod:`troupe_es.commands.market.payments`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from pydantic import BaseModel
 
 from troupe_es.commands.market.clearing import clear
 from troupe_es.commands.market.parse import ParsedOrder, cancel_targets, parse_order
-from troupe_es.commands.market.payments import payments_due
 from troupe_es.commands.market.prompt import market_section
 from troupe_es.commands.models import Command
 from troupe_es.commands.turn import Preparation
@@ -105,17 +104,16 @@ class MarketCapability:
         return decide_market(state, agent, turn)
 
     def after_step(self, bus: "MessageBus", world: str, step: int, causation_id: str | None) -> list["Recorded"]:
-        """Clear the step's orders, then make the payments due at its end."""
+        """Clear the step's orders."""
         return settle(bus, world, step, causation_id)
 
 
 def settle(bus: "MessageBus", world: str, step: int, causation_id: str | None) -> list["Recorded"]:
-    """Record the clearing of ``world``'s pending orders and the payments due at ``step``."""
+    """Record the clearing of ``world``'s pending orders (payments are scheduled items)."""
     m = bus.state.market
     if m is None or m.world != world:
         return []
-    events, after = clear(m, step, bus.state.seed)
-    events += payments_due(after, step)
+    events, _ = clear(m, step, bus.state.seed)
     return bus.record([bus.new(market_stream(world), e, world=world, causation_id=causation_id) for e in events])
 
 
@@ -155,16 +153,23 @@ def opening_events(world: str, spec: Any, members: Sequence[str]) -> list[Event]
 
 
 def open_market(cmd: OpenMarket, bus: "MessageBus") -> list["Recorded"]:
-    """Record the market's opening, then place its posted offers (cleared at once, step 0)."""
+    """Record the market's opening, place its posted offers (cleared at once), then put its
+    payments on the world's schedule. Idempotent: a set-up cut short finishes when resumed."""
+    from troupe_es.commands.market.payments import schedule_commands
     from troupe_es.scenario.market import MarketSpec
 
     bus.require_world(cmd.world)
-    if bus.state.market is not None:
+    recorded: list[Recorded] = []
+    if bus.state.market is None:
+        spec = MarketSpec.model_validate(cmd.spec)
+        members = bus.state.worlds[cmd.world].members
+        stream = market_stream(cmd.world)
+        recorded += bus.record([bus.new(stream, e, world=cmd.world)
+                                for e in opening_events(cmd.world, spec, members)])
+        events, _ = clear(bus.state.market, bus.state.worlds[cmd.world].step, bus.state.seed)  # type: ignore[arg-type]
+        recorded += bus.record([bus.new(stream, e, world=cmd.world) for e in events])
+    elif bus.state.market.world != cmd.world:
         raise SimulationError(f"a market is already open in {bus.state.market.world!r}")
-    spec = MarketSpec.model_validate(cmd.spec)
-    members = bus.state.worlds[cmd.world].members
-    stream = market_stream(cmd.world)
-    recorded = bus.record([bus.new(stream, e, world=cmd.world) for e in opening_events(cmd.world, spec, members)])
-    world = bus.state.worlds[cmd.world]
-    events, _ = clear(bus.state.market, world.step, bus.state.seed)  # type: ignore[arg-type]
-    return recorded + bus.record([bus.new(stream, e, world=cmd.world) for e in events])
+    for command in schedule_commands(bus.state, cmd.world):
+        recorded += bus.handle(command) or []
+    return recorded

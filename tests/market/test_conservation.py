@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from troupe_es.commands.market import decide_market
 from troupe_es.commands.market.clearing import Clearing, engine_book
-from troupe_es.commands.market.payments import payments_due
+from troupe_es.commands.market.payments import pay
 from troupe_es.domain.market import MarketState, apply
 from troupe_es.events.market import OrderCancelled
 
@@ -84,19 +84,45 @@ def test_the_same_stream_and_seed_clear_identically(stream, seed):
 @given(cash=st.lists(st.integers(-500, 5000), min_size=3, max_size=3), credit=st.integers(0, 1000))
 def test_rent_never_takes_more_than_cash_and_credit_and_between_traders_conserves(cash, credit):
     rent = {"name": "rent", "kind": "rent", "agents": ["Ana", "Ben"], "to": "Cleo", "amount_cents": 700,
-            "rate": None, "every": 1}
+            "rate": None, "every_seconds": 3600.0}
     m = opened(cash=0, credit=credit, payments=[rent])
     from troupe_es.events.market import GoodsEndowed, PaymentMade
 
     for name, c in zip(TRADERS, cash):
         m = apply(m, GoodsEndowed(agent=name, cash_cents=max(c, 0), goods={}))
     before = m.totals()[0]
-    events = payments_due(m, 0)
+    events = pay(m, rent, 0)
     for e in events:
         assert isinstance(e, PaymentMade) and e.amount_cents + e.shortfall_cents == 700
         m = apply(m, e)
     assert m.totals()[0] == before and all(t.cash >= -credit for t in m.traders.values())
-    assert payments_due(m, 0) == []  # paid once per step, whatever happens after
+
+
+@settings(max_examples=60, deadline=None)
+@given(cash=st.integers(-5000, 5000), rate=st.decimals("-0.2", "0.2", places=4))
+def test_interest_is_rounded_half_even_to_the_cent_and_charged_only_within_cash_and_credit(cash, rate):
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    from troupe_es.events.market import PaymentMade
+
+    interest = {"name": "interest", "kind": "interest", "agents": ["Ana"], "to": None, "amount_cents": None,
+                "rate": str(rate), "every_seconds": 60.0}
+    m = apply(opened(cash=0, credit=5000, traders=("Ana",)), PaymentMade(
+        name="setup", kind="income", payer=None, payee="Ana", amount_cents=max(cash, 0), step=0))
+    if cash < 0:
+        m = apply(m, PaymentMade(name="debt", kind="rent", payer="Ana", payee=None, amount_cents=-cash, step=0))
+    expected = int((Decimal(cash) * rate).to_integral_value(ROUND_HALF_EVEN))
+    events = pay(m, interest, 1)
+    if expected == 0:
+        assert events == []
+    elif expected > 0:
+        assert [(e.payee, e.payer, e.amount_cents) for e in events] == [("Ana", None, expected)]
+    else:
+        [e] = events
+        assert e.payer == "Ana" and e.payee is None and e.amount_cents + e.shortfall_cents == -expected
+    for e in events:
+        m = apply(m, e)
+    assert m.trader("Ana").cash >= -5000
 
 
 def test_decide_reads_actions_into_submissions_rejections_and_cancels():

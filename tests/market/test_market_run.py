@@ -42,7 +42,14 @@ def test_the_mock_places_orders_and_they_trade(market_run):
     assert market_actions and types.count("OrderSubmitted") >= len(market_actions) - types.count("OrderRejected")
     trades = [r.event for r in recs if r.type == "TradeExecuted"]
     assert trades and all(t.buyer != t.seller for t in trades)
-    assert "PriceChanged" in types and types.count("PaymentMade") == 2 * 4  # wages + 3 rents, at steps 1 and 3
+    assert "PriceChanged" in types
+    paid = [(r.event.name, r.event.step) for r in recs if r.type == "PaymentMade"]
+    # scheduled from 08:00 in 30-minute steps: wages every 30m fire at steps 1-3, rent (hourly) at step 2
+    assert paid == [("restaurant wages", 1), ("restaurant wages", 2)] + [("stall rent", 2)] * 3 \
+        + [("restaurant wages", 3)]
+    fired = [r for r in recs if r.type == "ScheduledEventFired" and r.event.kind == "market_payment"]
+    assert len(fired) == 4 and all(
+        any(p.causation_id == f.event_id for p in recs if p.type == "PaymentMade") for f in fired)
 
 
 def test_trades_conserve_cash_and_goods_and_payments_account_for_the_rest(market_run):

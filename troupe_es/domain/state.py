@@ -13,6 +13,7 @@ from typing import Any
 
 from troupe_es.domain.market import MarketState
 from troupe_es.domain.memory import MemoryBook
+from troupe_es.domain.schedule import ScheduleBook
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -106,6 +107,7 @@ class RunState:
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
     market: MarketState | None = None  # the marketplace (None: no market is open)
+    schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -134,6 +136,8 @@ class RunState:
             w["relations"] = tuple(tuple(x) for x in w.get("relations", ()))
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
+        if "schedule" in rest:
+            rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         if rest.get("market") is not None:
             rest["market"] = MarketState.from_dict(rest["market"])

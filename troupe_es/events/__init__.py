@@ -57,6 +57,13 @@ from troupe_es.events.run import (
     StepCompleted,
     StepStarted,
 )
+from troupe_es.events.schedule import (
+    ClockJumped,
+    EventScheduled,
+    ScheduleCancelled,
+    ScheduledEventFired,
+    ScheduledEventMissed,
+)
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.world import (
     AccessibilityChanged,
@@ -102,4 +109,5 @@ __all__ = [
     "volatile",
     "GoodsEndowed", "MarketOpened", "OrderCancelled", "OrderPlaced", "OrderRejected", "OrderSubmitted",
     "PaymentMade", "PriceChanged", "TradeExecuted",
+    "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
 ]

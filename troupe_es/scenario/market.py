@@ -11,10 +11,10 @@ market:
     Ana: {cash: 5, goods: {apples: 12}}
   posted:               # offers on the book when the market opens
     - {seller: Ana, good: apples, quantity: 6, price: 1.60}
-  payments:             # every N steps
-    - {name: wages, kind: income, to: [Ben], amount: 4}
-    - {name: stall rent, kind: rent, from: [Ana], to: Ben, amount: 1.50, every: 2}
-    - {name: savings, kind: interest, to: [Ana, Ben], rate: 0.01, every: 3}
+  payments:             # on the world's schedule (docs/schedule.md): every DURATION, or cron
+    - {name: wages, kind: income, to: [Ben], amount: 4, every: 1d, at: "17:00"}
+    - {name: stall rent, kind: rent, from: [Ana], to: Ben, amount: 1.50, every: 2h}
+    - {name: savings, kind: interest, to: [Ana, Ben], rate: 0.01, cron: "0 9 * * 1"}
 ```
 
 Amounts are decimal money with at most two places (kept exact: integer cents in events).
@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from troupe_es.scenario.model import Strict
+from troupe_es.scenario.model import Strict, parse_duration
 
 
 def _money(value: Any) -> Decimal:
@@ -71,20 +71,43 @@ class PostedSpec(Strict):
 
 
 class PaymentSpec(Strict):
-    """A periodic payment every ``every`` steps: ``income`` paid ``to`` traders from outside,
+    """A periodic payment, scheduled ``every`` a duration (first ``at`` a time, else one interval
+    after the market opens) or at the times of a ``cron`` expression: ``income`` paid ``to`` traders from outside,
     ``rent`` paid ``from`` traders (to a landlord ``to``, or out of the market), ``interest``
     at ``rate`` on the balances of the ``to`` traders (charged when negative)."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)
     kind: Literal["income", "rent", "interest"]
-    every: int = Field(default=1, ge=1, le=1_000_000)
+    every: str | float | None = None
+    at: str | None = None
+    cron: str | None = None
     amount: Money | None = None
     rate: Decimal | None = Field(default=None, ge=-1, le=1)
     to: list[str] | str | None = None
     from_: list[str] | None = Field(default=None, alias="from")
 
+    @field_validator("every")
+    @classmethod
+    def _duration(cls, value: str | float | None) -> str | float | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            from troupe_es.domain.schedule import check_cron
+
+            check_cron(value)
+        return value
+
     @model_validator(mode="after")
     def _shape(self) -> "PaymentSpec":
+        if (self.every is None) == (self.cron is None):
+            raise ValueError("say how often: give every (a duration like 1h or 1d) or cron, not both")
+        if self.cron is not None and self.at is not None:
+            raise ValueError("cron says when by itself: drop at")
         if self.kind == "interest":
             if self.rate is None or self.amount is not None:
                 raise ValueError("interest needs a rate (e.g. 0.01) and no amount")
@@ -109,7 +132,9 @@ class PaymentSpec(Strict):
         """The normalized form ``MarketOpened`` records."""
         return {"name": self.name, "kind": self.kind, "agents": self.agents(),
                 "to": self.to if self.kind == "rent" else None, "amount_cents": cents(self.amount),
-                "rate": str(self.rate) if self.rate is not None else None, "every": self.every}
+                "rate": str(self.rate) if self.rate is not None else None,
+                "every_seconds": parse_duration(self.every).total_seconds() if self.every is not None else None,
+                "at": self.at, "cron": self.cron}
 
 
 class MarketSpec(Strict):
