@@ -16,7 +16,7 @@ MAX_PRICE_CENTS = 100_000_000_00
 
 _ORDER = re.compile(
     r"^\s*(?:(?:buy|sell|offer|post)\s+)?(?P<qty>\d+)\s*(?:x\s+|units?\s+(?:of\s+)?)?(?P<good>.+?)"
-    r"(?:\s*(?:\bat\b|@|\bfor\b)\s*(?P<cur>[^\d\s.,]{0,3})\s*(?P<price>\d+(?:[.,]\d+)?)"
+    r"(?:\s*(?:\bat\b|@|\bfor\b)\s*(?P<cur>[$€£¥]?)\s*(?P<price>\d+(?:[.,]\d+)?)"
     r"\s*(?:each|apiece|per\s+\w+|/\s*\w+)?)?\s*[.!]?\s*$", re.I)
 
 
@@ -47,14 +47,21 @@ def find_good(name: str, goods: tuple[str, ...] | list[str]) -> str | None:
         if good.lower() == wanted:
             return good
 
-    def stem(word: str) -> str:
-        for suffix in ("ies", "es", "s"):
-            if word.endswith(suffix) and len(word) > len(suffix) + 1:
-                return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-        return word
+    def forms(word: str) -> set[str]:
+        out = {word, word + "s", word + "es"}
+        if word.endswith("ies"):
+            out.add(word[:-3] + "y")
+        if word.endswith("es"):
+            out.add(word[:-2])
+        if word.endswith("s"):
+            out.add(word[:-1])
+        if word.endswith("y"):
+            out.add(word[:-1] + "ies")
+        return out
 
+    wanted_forms = forms(wanted)
     for good in goods:
-        if stem(good.lower()) == stem(wanted) or good.lower() == stem(wanted) or stem(good.lower()) == wanted:
+        if good.lower() in wanted_forms or wanted in forms(good.lower()):
             return good
     return None
 
@@ -69,6 +76,9 @@ def parse_order(content: str, goods: tuple[str, ...] | list[str], *,
     if not 1 <= quantity <= MAX_QUANTITY:
         return f"the quantity must be from 1 to {MAX_QUANTITY}"
     good = find_good(match["good"], goods)
+    priced = re.search(r"(?:\bat\b|@|\bfor\b)\s*(\S+)", match["good"], re.I)
+    if good is None and priced is not None and find_good(match["good"][:priced.start()], goods):
+        return f"'{priced.group(1)}' is not a price (use e.g. 1.50)"
     if good is None:
         return f"'{match['good'].strip()}' is not traded here (goods: {', '.join(goods)})"
     limit = None
