@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from tests.cli.helpers import troupe
+from troupe_es.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = yaml.safe_load((ROOT / "examples" / "marketplace.yaml").read_text())
@@ -49,7 +50,11 @@ def test_a_bad_market_section_is_one_line(tmp_path, change, message):
 def test_credit_lets_cash_go_below_zero_and_no_further(tmp_path):
     market = {"goods": ["apples"], "credit": 3, "prices": {"apples": 2},
               "endowments": {"Ana Costa": {"goods": {"apples": 9}}},
-              "posted": [{"seller": "Ana Costa", "good": "apples", "quantity": 9, "price": 2}]}
+              "posted": [{"seller": "Ana Costa", "good": "apples", "quantity": 9, "price": 2}],
+              "payments": [{"name": "bonus", "kind": "income", "to": ["Ben Okoro"], "amount": 1, "every": "1h",
+                            "at": "08:30"},
+                           {"name": "loan interest", "kind": "interest", "to": ["Ben Okoro", "Cleo Park", "Dev Mehta"],
+                            "rate": 0.5, "cron": "0 10 * * *"}]}
     store = f"sqlite:///{tmp_path}/c.db"
     res = troupe("run", write(tmp_path, market, [{"run": 6}]), "-q", store=store, timeout=300)
     assert res.code == 0, res.err
@@ -58,5 +63,15 @@ def test_credit_lets_cash_go_below_zero_and_no_further(tmp_path):
     assert final["credit_cents"] == 300
     cash = [t["cash_cents"] for t in final["traders"].values()]
     assert min(cash) >= -300 and min(cash) < 0  # with no cash at all, buyers bought on credit
-    assert sum(cash) == 0 and final["totals"]["goods"] == {"apples": 9}
+    assert final["totals"]["goods"] == {"apples": 9}
+    with open_store(store) as s:
+        paid = [r.event for r in s.read(run_id=run_id, types=["PaymentMade"])]
+    # 30-minute steps from 08:00: the bonus first at 08:30 (step 1) then hourly (step 3, step 5);
+    # the cron interest at 10:00 (step 4), charged on debts and paid on balances, rounded to the cent
+    assert [(p.name, p.step) for p in paid if p.name == "bonus"] == [("bonus", 1), ("bonus", 3), ("bonus", 5)]
+    interest = [p for p in paid if p.name == "loan interest"]
+    assert interest and {p.step for p in interest} == {4}
+    assert all(p.payer and p.payee is None for p in interest)  # the buyers owe: interest is charged
+    outside = sum(p.amount_cents for p in paid if p.payer is None) - sum(p.amount_cents for p in paid if p.payee is None)
+    assert sum(cash) == outside
     assert troupe("replay", run_id, "--verify", store=store, timeout=300).code == 0
