@@ -146,8 +146,8 @@ class MarketSpec(Strict):
     credit: Money = Decimal("0.00")
     prices: dict[str, Money] = Field(default_factory=dict)
     endowments: dict[str, Endowment] = Field(default_factory=dict)
-    posted: list[PostedSpec] = Field(default_factory=list)
-    payments: list[PaymentSpec] = Field(default_factory=list)
+    posted: list[PostedSpec] = Field(default_factory=list, max_length=1000)
+    payments: list[PaymentSpec] = Field(default_factory=list, max_length=100)
 
     @field_validator("goods")
     @classmethod
