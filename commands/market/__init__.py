@@ -157,12 +157,17 @@ def open_market(cmd: OpenMarket, bus: "MessageBus") -> list["Recorded"]:
     payments on the world's schedule. Idempotent: a set-up cut short finishes when resumed."""
     from troupe_es.commands.market.payments import schedule_commands
     from troupe_es.scenario.market import MarketSpec
+    from troupe_es.scenario.scenario import validate
 
     bus.require_world(cmd.world)
     recorded: list[Recorded] = []
     if bus.state.market is None:
-        spec = MarketSpec.model_validate(cmd.spec)
+        spec = validate(MarketSpec, cmd.spec, "market")
         members = bus.state.worlds[cmd.world].members
+        for path, name in spec.agent_refs():
+            if name not in members:
+                raise SimulationError(f"{path}: {name!r} is not in world {cmd.world!r} "
+                                      f"(members: {', '.join(members) or 'none'})")
         stream = market_stream(cmd.world)
         recorded += bus.record([bus.new(stream, e, world=cmd.world)
                                 for e in opening_events(cmd.world, spec, members)])

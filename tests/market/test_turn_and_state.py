@@ -69,3 +69,29 @@ def test_snapshots_keep_the_market():
     state = market_state()
     again = RunState.from_dict(json.loads(json.dumps(state.to_dict())))
     assert again.market == state.market and again == state
+
+
+def test_a_notebook_opens_a_market_trades_and_replays(tmp_path):
+    import pytest
+
+    from troupe_es import Simulation
+    from troupe_es.errors import ScenarioError, SimulationError
+
+    sim = Simulation.open(f"sqlite:///{tmp_path}/nb.db", llm="mock", seed=3, name="market notebook")
+    ana = sim.person("Ana", age=40, occupation={"title": "Grower"})
+    ben = sim.person("Ben", age=30, occupation={"title": "Cook"})
+    room = sim.world("Stalls", people=[ana, ben], step="30m")
+    with pytest.raises(ScenarioError, match="market: goods"):
+        room.open_market(goods=[])
+    with pytest.raises(SimulationError, match="market.endowments.Zed: 'Zed' is not in world 'Stalls'"):
+        room.open_market(goods=["apples"], endowments={"Zed": {"cash": 1}})
+    room.open_market(goods=["apples"], cash=20, prices={"apples": 2}, endowments={"Ana": {"goods": {"apples": 9}}},
+                     posted=[{"seller": "Ana", "good": "apples", "quantity": 9, "price": 2}],
+                     payments=[{"name": "pay", "kind": "income", "to": ["Ben"], "amount": 1, "every": "30m"}])
+    room.broadcast("The market is open.")
+    room.run(4)
+    m = sim.state.market
+    assert m.trades > 0 and m.trader("Ben").stock("apples") > 0 and m.totals()[1] == {"apples": 9}
+    report = sim.replay()
+    assert report.ok
+    sim.close()

@@ -188,6 +188,15 @@ class World:
                            kind=kind, data=data)
         return self._sim.bus.handle(cmd)[-1].event.schedule_id
 
+    def open_market(self, **spec: Any) -> "World":
+        """Open a marketplace here: the fields of a scenario's ``market:`` section (``goods``,
+        ``cash``, ``credit``, ``prices``, ``endowments``, ``posted``, ``payments``; see
+        docs/environments.md). Its people then trade with BUY, SELL, OFFER and CANCEL."""
+        from troupe_es.commands.market import OpenMarket
+
+        self._sim.bus.handle(OpenMarket(world=self.name, spec=spec))
+        return self
+
     def cancel(self, id: str, reason: str = "") -> bool:
         """Take the pending item ``id`` off this world's schedule; False if it was not pending."""
         from troupe_es.commands.schedule import CancelSchedule
