@@ -53,6 +53,7 @@ def state_dict(state: RunState) -> dict:
     data["agents"] = {name: _agent_dict(a) for name, a in state.agents.items()}
     data["worlds"] = {name: dict(vars(w)) for name, w in state.worlds.items()}
     data["schedule"] = state.schedule.to_dict()
+    data["market"] = state.market.to_dict() if state.market is not None else None
     return data
 
 

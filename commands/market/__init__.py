@@ -24,6 +24,7 @@ from troupe_es.commands.market.prompt import market_section
 from troupe_es.commands.models import Command
 from troupe_es.commands.turn import Preparation
 from troupe_es.domain import RunState
+from troupe_es.domain.market import apply
 from troupe_es.errors import SimulationError
 from troupe_es.events import ActionTaken, Event
 from troupe_es.events.market import GoodsEndowed, MarketOpened, OrderCancelled, OrderRejected, OrderSubmitted
@@ -153,7 +154,7 @@ def opening_events(world: str, spec: Any, members: Sequence[str]) -> list[Event]
 
 
 def open_market(cmd: OpenMarket, bus: "MessageBus") -> list["Recorded"]:
-    """Record the market's opening, place its posted offers (cleared at once), then put its
+    """Record the market's opening with its posted offers placed (one batch), then put its
     payments on the world's schedule. Idempotent: a set-up cut short finishes when resumed."""
     from troupe_es.commands.market.payments import schedule_commands
     from troupe_es.scenario.market import MarketSpec
@@ -168,11 +169,13 @@ def open_market(cmd: OpenMarket, bus: "MessageBus") -> list["Recorded"]:
             if name not in members:
                 raise SimulationError(f"{path}: {name!r} is not in world {cmd.world!r} "
                                       f"(members: {', '.join(members) or 'none'})")
-        stream = market_stream(cmd.world)
-        recorded += bus.record([bus.new(stream, e, world=cmd.world)
-                                for e in opening_events(cmd.world, spec, members)])
-        events, _ = clear(bus.state.market, bus.state.worlds[cmd.world].step, bus.state.seed)  # type: ignore[arg-type]
-        recorded += bus.record([bus.new(stream, e, world=cmd.world) for e in events])
+        opening = opening_events(cmd.world, spec, members)
+        m = None
+        for event in opening:
+            m = apply(m, event)
+        cleared, _ = clear(m, bus.state.worlds[cmd.world].step, bus.state.seed)  # type: ignore[arg-type]
+        # one batch: a crash leaves the market either unopened or opened with its offers placed
+        recorded += bus.record([bus.new(market_stream(cmd.world), e, world=cmd.world) for e in opening + cleared])
     elif bus.state.market.world != cmd.world:
         raise SimulationError(f"a market is already open in {bus.state.market.world!r}")
     for command in schedule_commands(bus.state, cmd.world):

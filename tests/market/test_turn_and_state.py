@@ -95,3 +95,19 @@ def test_a_notebook_opens_a_market_trades_and_replays(tmp_path):
     report = sim.replay()
     assert report.ok
     sim.close()
+
+
+def test_a_snapshot_of_a_market_run_reads_back_as_the_same_state(tmp_path):
+    from dataclasses import replace
+
+    from troupe_es.snapshots import SNAPSHOT_NAME, state_at, state_dict
+    from troupe_es.store import open_store
+    from troupe_es.store.base import Snapshot
+
+    state = market_state()
+    assert RunState.from_dict(json.loads(json.dumps(state_dict(state)))) == state
+    with open_store(f"sqlite:///{tmp_path}/s.db") as store:
+        [rec] = store.append("r", [NewEvent("market/Room", MarketOpened(world="Room", goods=["apples"],
+                                                                        credit_cents=0, currency="$"), T0)])
+        store.save_snapshot(Snapshot("r", SNAPSHOT_NAME, rec.position, state_dict(replace(state, position=rec.position))))
+        assert state_at(store, "r", position=rec.position).market == state.market
