@@ -130,3 +130,19 @@ def test_polars_projections_give_trades_price_series_and_balances(market_run):
     assert series["volume"].sum() == t["quantity"].sum()
     last = {row["agent"]: row["cash_cents"] for row in cash.group_by("agent").agg(pl.col("cash_cents").last()).to_dicts()}
     assert last == {name: tr["cash_cents"] for name, tr in final["traders"].items()}
+
+
+def test_a_fork_inherits_the_market_as_it_was_and_replays_verified(market_run):
+    store, run_id = market_run
+    at = next(r.position for r in records(store, run_id) if r.type == "StepCompleted")  # after step 0's trades
+    res = troupe("fork", run_id, "--at", str(at), "-q", store=store, timeout=300)
+    assert res.code == 0, res.err
+    fork = res.out.strip().splitlines()[-1]
+    parent = json.loads(troupe("market", run_id, "--at", str(at), "--json", store=store).out)
+    assert parent["trades"] > 0
+    recs = records(store, fork)
+    inherited = next(r.position for r in recs if r.type == "StepCompleted")  # the copy of the parent's
+    child = json.loads(troupe("market", fork, "--at", str(inherited), "--json", store=store).out)
+    assert child["traders"] == parent["traders"] and child["books"] == parent["books"]
+    assert child["trades"] == parent["trades"]
+    assert troupe("replay", fork, "--verify", store=store, timeout=300).code == 0
