@@ -146,3 +146,11 @@ def test_a_fork_inherits_the_market_as_it_was_and_replays_verified(market_run):
     assert child["traders"] == parent["traders"] and child["books"] == parent["books"]
     assert child["trades"] == parent["trades"]
     assert troupe("replay", fork, "--verify", store=store, timeout=300).code == 0
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_market_run_has_the_same_hashes(market_run, pg_url):
+    store, run_id = market_run
+    on_pg = run(pg_url)
+    assert [r.content_hash for r in records(pg_url, on_pg)] == [r.content_hash for r in records(store, run_id)]
+    assert json.loads(troupe("market", on_pg, "--json", store=pg_url).out)["trades"] > 0
