@@ -36,6 +36,7 @@ from troupe_es.commands.models import (
 from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
 from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
+from troupe_es.commands.workplace import DefineWorkplace
 from troupe_es.scenario.schedule import item_arguments
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
@@ -133,6 +134,8 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
             bus.handle(Relate(world=w.name, between=(a, b), relation=relation))
     for entry in plan.schedule[bus.state.schedule.sequence:]:  # the scenario's items come first
         bus.handle(ScheduleItem(world=w.name, **item_arguments(entry, source="scenario")))
+    if plan.record.get("workplace") is not None:
+        bus.handle(DefineWorkplace(world=w.name, spec=plan.record["workplace"]))
     if plan.record.get("market") is not None:  # after the scenario's items: it schedules its payments
         from troupe_es.commands.market import OpenMarket
 

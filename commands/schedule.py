@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from troupe_es.commands.handlers import broadcast, perceive
+from troupe_es.commands.handlers import broadcast_events, perception_events
 from troupe_es.commands.models import Broadcast, Command, Perceive
 from troupe_es.domain import RunState
 from troupe_es.domain.schedule import (
@@ -309,23 +309,27 @@ def react_unfinished(bus: "MessageBus", world: str, records: Iterable["Recorded"
 
 
 def react(bus: "MessageBus", world: str, outputs: Iterable[Any], causation_id: str | None) -> list["Recorded"]:
-    """Carry out a reaction's outputs: commands are handled, events recorded (an event alone goes
-    to the world's stream; a ``(stream, event)`` pair to that stream), all caused by the firing."""
+    """Carry out a reaction's outputs, all caused by the firing: events (an event alone goes to the
+    world's stream, a ``(stream, event)`` pair to that stream), broadcasts and stimuli are recorded
+    in one atomic batch; any other command is handled in its turn (after what came before it)."""
     recorded: list[Recorded] = []
+    batch: list[Any] = []
     for out in outputs:
         if isinstance(out, Broadcast):
-            recorded += broadcast(out, bus, causation_id=causation_id)
+            batch += broadcast_events(out, bus, causation_id=causation_id)
         elif isinstance(out, Perceive):
-            recorded += perceive(out, bus, causation_id=causation_id)
+            batch += perception_events(out, bus, causation_id=causation_id)
         elif isinstance(out, Command):
+            recorded += bus.record(batch)
+            batch = []
             recorded += list(bus.handle(out) or [])
         elif isinstance(out, Event):
-            recorded += bus.record([bus.new(f"world/{world}", out, world=world, causation_id=causation_id)])
+            batch.append(bus.new(f"world/{world}", out, world=world, causation_id=causation_id))
         elif isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], Event):
-            recorded += bus.record([bus.new(out[0], out[1], world=world, causation_id=causation_id)])
+            batch.append(bus.new(out[0], out[1], world=world, causation_id=causation_id))
         else:
             raise SimulationError(f"a schedule reaction returned {out!r}: expected a command or an event")
-    return recorded
+    return recorded + bus.record(batch)
 
 
 SCHEDULE_HANDLERS: dict[type, Callable[[Any, "MessageBus"], Any]] = {

@@ -39,6 +39,7 @@ from troupe_es.commands.market.payments import PAYMENT_KIND, on_payment
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
+from troupe_es.commands.workplace import WORKPLACE, WORKPLACE_HANDLERS, WORKPLACE_REACTIONS
 from troupe_es.commands.step import advance_step, take_turn
 from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
@@ -66,14 +67,15 @@ HANDLERS: dict[type, Handler] = {
     FinishStep: finish_step,
     OpenMarket: open_market,
     **SCHEDULE_HANDLERS,
+    **WORKPLACE_HANDLERS,
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY, MARKET)
+CAPABILITIES: tuple = (MEMORY, WORKPLACE, MARKET)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
 
-SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS}
+SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS, **WORKPLACE_REACTIONS}
 """Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
 here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
 SCHEDULE_REACTIONS[PAYMENT_KIND] = on_payment  # the market's periodic income, rent and interest

@@ -54,6 +54,7 @@ def state_dict(state: RunState) -> dict:
     data["worlds"] = {name: dict(vars(w)) for name, w in state.worlds.items()}
     data["schedule"] = state.schedule.to_dict()
     data["market"] = state.market.to_dict() if state.market is not None else None
+    data["workplace"] = state.workplace.to_dict() if state.workplace is not None else None
     return data
 
 

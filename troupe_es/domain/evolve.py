@@ -13,6 +13,7 @@ from typing import Any
 from troupe_es.domain.market import MARKET_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
+from troupe_es.domain.workplace import WORKPLACE_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
 from troupe_es.events.envelope import Recorded
@@ -174,6 +175,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     **MEMORY_HANDLERS,
     **MARKET_HANDLERS,
     **SCHEDULE_HANDLERS,
+    **WORKPLACE_HANDLERS,
 }
 for _type, _also in SCHEDULE_ALSO.items():
     _HANDLERS[_type] = chained(_HANDLERS.get(_type), _also)

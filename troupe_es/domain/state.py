@@ -14,6 +14,7 @@ from typing import Any
 from troupe_es.domain.market import MarketState
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.schedule import ScheduleBook
+from troupe_es.domain.workplace import WorkplaceState
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -108,6 +109,7 @@ class RunState:
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
     market: MarketState | None = None  # the marketplace (None: no market is open)
     schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
+    workplace: WorkplaceState | None = None  # rooms, roles, org chart, tasks (the workplace)
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -138,6 +140,7 @@ class RunState:
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         if "schedule" in rest:
             rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
+        rest["workplace"] = WorkplaceState.from_dict(rest.get("workplace"))
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         if rest.get("market") is not None:
             rest["market"] = MarketState.from_dict(rest["market"])

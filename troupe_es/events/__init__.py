@@ -65,6 +65,13 @@ from troupe_es.events.schedule import (
     ScheduledEventMissed,
 )
 from troupe_es.events.upcasting import upcast, upcaster
+from troupe_es.events.workplace import (
+    DeadlineMissed,
+    MeetingStarted,
+    TaskAssigned,
+    TaskCompleted,
+    WorkplaceDefined,
+)
 from troupe_es.events.world import (
     AccessibilityChanged,
     AgentJoinedWorld,
@@ -110,4 +117,5 @@ __all__ = [
     "GoodsEndowed", "MarketOpened", "OrderCancelled", "OrderPlaced", "OrderRejected", "OrderSubmitted",
     "PaymentMade", "PriceChanged", "TradeExecuted",
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
+    "DeadlineMissed", "MeetingStarted", "TaskAssigned", "TaskCompleted", "WorkplaceDefined",
 ]

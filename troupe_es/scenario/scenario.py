@@ -17,6 +17,7 @@ from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import schedule as sch
+from troupe_es.scenario import workplace as wk
 from troupe_es.scenario import steps as s
 from troupe_es.scenario.market import MarketSpec
 
@@ -49,6 +50,7 @@ class ScenarioFields(m.Strict):
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
+    workplace: wk.WorkplaceSpec | None = None
 
 
 class Scenario(ScenarioFields):
@@ -99,6 +101,8 @@ class Scenario(ScenarioFields):
             record["schedule"] = [e.model_dump(mode="json", exclude_none=True, by_alias=True) for e in self.schedule]
         if self.stop_when_idle is not None:
             record["stop_when_idle"] = self.stop_when_idle
+        if self.workplace is not None:
+            record["workplace"] = self.workplace.model_dump(mode="json", exclude_none=True, by_alias=True)
         return record
 
     @classmethod
@@ -122,7 +126,8 @@ def _vocabulary() -> dict[str | None, set[str]]:
         None: Scenario, "llm": m.LLMSettings, "budget": m.BudgetSpec, "world": m.WorldSpec,
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
-        "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec, "market": MarketSpec}
+        "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
+        "workplace": wk.WorkplaceSpec, "meetings": wk.MeetingSpec, "tasks": wk.TaskSpec, "market": MarketSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
@@ -191,6 +196,8 @@ def check_names(scenario: Scenario, where: str) -> None:
     for path, name in (scenario.market.agent_refs() if scenario.market else ()):
         check(path, name)
     sch.check_schedule(scenario.schedule, scenario.script, check, where)
+    for path, name in (scenario.workplace.agent_refs() if scenario.workplace else ()):
+        check(path, name)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:
