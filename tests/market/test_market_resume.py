@@ -1,5 +1,6 @@
-"""A market run that dies after any committed batch resumes to the same market: every order
-cleared once, every payment made once, and the resumed run replays verified."""
+"""A market run that dies after any committed batch (every sixth event, and right after each
+scheduled payment fired) resumes to the same market: every order cleared once, every payment
+made once, and the resumed run replays verified."""
 
 from __future__ import annotations
 
@@ -28,8 +29,11 @@ def test_a_crash_after_any_batch_resumes_to_the_same_market():
     whole = _market(store, "whole")
     count = sum(1 for _ in store.read(run_id="whole"))
     assert whole.trades > 0
+    positions = [r.position for r in store.read(run_id="whole")]
+    fired = [positions.index(r.position) + 1 for r in store.read(run_id="whole", types=["ScheduledEventFired"])]
+    assert fired  # a crash right after a payment fired (before its PaymentMade batch) is among them
     crashed = 0
-    for n in range(1, count, 6):
+    for n in sorted(set(range(1, count, 6)) | set(fired)):
         run_id = f"crash-{n}"
         assert _crashing_run(store, plan, run_id, n, 1)
         crashed += 1
