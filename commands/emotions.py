@@ -182,6 +182,8 @@ class EmotionsCapability:
         return emotion_settings(state) is not None
 
     def output_fields(self, state: RunState, agent: str) -> Mapping[str, tuple[Any, Any]]:
+        if emotion_settings(state) is None:  # off: the schema stays as without emotions
+            return {}
         return {"appraisal": (Appraisal, APPRAISAL_FIELD)}
 
     def action_types(self, state: RunState, agent: str) -> Sequence[str]:

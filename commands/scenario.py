@@ -144,6 +144,10 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
     set_up_space(bus, plan)
     if plan.record.get("workplace") is not None:
         bus.handle(DefineWorkplace(world=w.name, spec=plan.record["workplace"]))
+    if plan.record.get("market") is not None:  # after the scenario's items: it schedules its payments
+        from troupe_es.commands.market import OpenMarket
+
+        bus.handle(OpenMarket(world=w.name, spec=plan.record["market"]))
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:

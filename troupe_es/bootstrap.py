@@ -41,6 +41,8 @@ from troupe_es.commands.emotions import EMOTIONS
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.documents import DOCUMENTS, ground_agent, ingest_documents
 from troupe_es.commands.space import SPACE
+from troupe_es.commands.market import MARKET, OpenMarket, open_market
+from troupe_es.commands.market.payments import PAYMENT_KIND, on_payment
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
@@ -71,6 +73,7 @@ HANDLERS: dict[type, Handler] = {
     InterruptRun: interrupt_run,
     ResumeRun: resume_run,
     FinishStep: finish_step,
+    OpenMarket: open_market,
     **SCHEDULE_HANDLERS,
     IngestDocuments: ingest_documents,
     GroundAgent: ground_agent,
@@ -79,7 +82,7 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, WORKPLACE)
+CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, WORKPLACE, MARKET)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name. Emotions
 come before memory, so a turn's memories are tagged with the mood its appraisal left."""
@@ -87,6 +90,7 @@ come before memory, so a turn's memories are tagged with the mood its appraisal 
 SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS, **WORKPLACE_REACTIONS}
 """Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
 here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
+SCHEDULE_REACTIONS[PAYMENT_KIND] = on_payment  # the market's periodic income, rent and interest
 
 
 def services() -> dict[str, Any]:

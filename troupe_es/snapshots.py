@@ -58,6 +58,7 @@ def state_dict(state: RunState) -> dict:
     for name, w in state.worlds.items():
         if w.space is not None:  # a grid world's space (maps, positions) as plain data
             data["worlds"][name]["space"] = w.space.to_dict()
+    data["market"] = state.market.to_dict() if state.market is not None else None
     data["workplace"] = state.workplace.to_dict() if state.workplace is not None else None
     return data
 

@@ -221,6 +221,15 @@ class World:
                                                tasks=list(tasks)))
         return self
 
+    def open_market(self, **spec: Any) -> "World":
+        """Open a marketplace here: the fields of a scenario's ``market:`` section (``goods``,
+        ``cash``, ``credit``, ``prices``, ``endowments``, ``posted``, ``payments``; see
+        docs/environments.md). Its people then trade with BUY, SELL, OFFER and CANCEL."""
+        from troupe_es.commands.market import OpenMarket
+
+        self._sim.bus.handle(OpenMarket(world=self.name, spec=spec))
+        return self
+
     def cancel(self, id: str, reason: str = "") -> bool:
         """Take the pending item ``id`` off this world's schedule; False if it was not pending."""
         from troupe_es.commands.schedule import CancelSchedule

@@ -154,6 +154,10 @@ def render_state(state: RunState, *, agent: str | None = None, plain: bool = Fal
         from troupe_es.cli.space_view import space_tables
 
         parts += [section(title, table, plain, style="blue") for title, table in space_tables(state, agent)]
+    if state.market is not None and not agent:
+        from troupe_es.cli.market_view import render_market
+
+        parts.append(render_market(state.market, plain))
     book = state.schedule
     if book.pending or book.fired or book.missed or book.cancelled:
         parts.append(section("schedule", render_schedule(state, plain), plain, style="magenta"))

@@ -14,6 +14,7 @@ from troupe_es.domain.documents import DOCUMENT_HANDLERS
 from troupe_es.domain.knowledge import KNOWLEDGE_HANDLERS, knowledge_started
 from troupe_es.domain.copying import with_changes
 from troupe_es.domain.emotions import EMOTION_HANDLERS
+from troupe_es.domain.market import MARKET_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
 from troupe_es.domain.space import SPACE_HANDLERS
@@ -180,6 +181,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "InterventionApplied": _intervention,
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
+    **MARKET_HANDLERS,
     **SCHEDULE_HANDLERS,
     **DOCUMENT_HANDLERS,
     **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's

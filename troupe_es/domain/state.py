@@ -14,6 +14,7 @@ from typing import Any
 from troupe_es.domain.documents import Library
 from troupe_es.domain.knowledge import KnowledgeState
 from troupe_es.domain.emotions import EmotionState
+from troupe_es.domain.market import MarketState
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.schedule import ScheduleBook
 from troupe_es.domain.space import SpaceState
@@ -114,6 +115,7 @@ class RunState:
     fork_position: int | None = None
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
+    market: MarketState | None = None  # the marketplace (None: no market is open)
     schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
     documents_config: dict[str, Any] | None = None  # the scenario's documents: section (None: none)
     library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
@@ -156,4 +158,6 @@ class RunState:
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         rest["library"] = Library.from_dict(rest["library"]) if "library" in rest else Library()
         rest["knowledge"] = KnowledgeState.from_dict(rest.get("knowledge") or {})
+        if rest.get("market") is not None:
+            rest["market"] = MarketState.from_dict(rest["market"])
         return cls(agents=agents, worlds=worlds, **rest)

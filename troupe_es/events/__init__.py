@@ -30,6 +30,17 @@ from troupe_es.events.llm import (
     LLMCallFailed,
     LLMCallRequested,
 )
+from troupe_es.events.market import (
+    GoodsEndowed,
+    MarketOpened,
+    OrderCancelled,
+    OrderPlaced,
+    OrderRejected,
+    OrderSubmitted,
+    PaymentMade,
+    PriceChanged,
+    TradeExecuted,
+)
 from troupe_es.events.memory import (
     MemoriesRecalled,
     MemoryConsolidated,
@@ -112,6 +123,8 @@ __all__ = [
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",
     "decode_event", "event_class", "event_classes", "iso_utc", "sha256_hex", "upcast", "upcaster",
     "volatile",
+    "GoodsEndowed", "MarketOpened", "OrderCancelled", "OrderPlaced", "OrderRejected", "OrderSubmitted",
+    "PaymentMade", "PriceChanged", "TradeExecuted",
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
     "AgentLooked", "AgentMoved", "AgentPlaced", "MapLoaded", "MoveRejected", "TravelStarted",
     "DeadlineMissed", "MeetingStarted", "TaskAssigned", "TaskCompleted", "WorkplaceDefined",

@@ -23,6 +23,7 @@ from troupe_es.scenario.documents import DocumentsSpec
 from troupe_es.scenario.space import check_space
 from troupe_es.scenario.vision import SeeSpec
 from troupe_es.scenario.emotions import EmotionsSpec
+from troupe_es.scenario.market import MarketSpec
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ScenarioFields(m.Strict):
     documents: DocumentsSpec | None = None
     knowledge: m.KnowledgeSpec | None = None
     emotions: EmotionsSpec | None = None
+    market: MarketSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
@@ -101,6 +103,8 @@ class Scenario(ScenarioFields):
         if self.memory is not None:  # absent otherwise: runs without memory keep their hashes
             record["memory"] = self.memory.model_dump(  # proximity_weight only when set: old runs keep their hashes
                 mode="json", exclude={"proximity_weight"} if self.memory.proximity_weight is None else None)
+        if self.market is not None:  # absent otherwise, like memory
+            record["market"] = self.market.model_dump(mode="json", by_alias=True)
         if not self.world.skip_idle:  # absent when off, like schedule and stop_when_idle: hashes hold
             record["world"].pop("skip_idle", None)
         if self.schedule:
@@ -141,7 +145,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "do": m.Effect, "tell": m.TellSpec, "see": SeeSpec, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
         "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec, "emotions": EmotionsSpec,
-        "workplace": wk.WorkplaceSpec, "meetings": wk.MeetingSpec, "tasks": wk.TaskSpec}
+        "workplace": wk.WorkplaceSpec, "meetings": wk.MeetingSpec, "tasks": wk.TaskSpec, "market": MarketSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
@@ -207,6 +211,8 @@ def check_names(scenario: Scenario, where: str) -> None:
             check(f"script[{i}].{path}", name)
     for name in (scenario.memory.personas if scenario.memory else {}):
         check(f"memory.personas.{name}", name)
+    for path, name in (scenario.market.agent_refs() if scenario.market else ()):
+        check(path, name)
     sch.check_schedule(scenario.schedule, scenario.script, check, where)
     for name in (scenario.documents.personas if scenario.documents else {}):
         check(f"documents.personas.{name}", name)
