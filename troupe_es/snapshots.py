@@ -55,6 +55,9 @@ def state_dict(state: RunState) -> dict:
     data["schedule"] = state.schedule.to_dict()
     data["library"] = {"chunks": [dict(vars(c)) for c in state.library.chunks], "grounded": state.library.grounded}
     data["knowledge"] = {**vars(state.knowledge), "open": [dict(vars(f)) for f in state.knowledge.open]}
+    for name, w in state.worlds.items():
+        if w.space is not None:  # a grid world's space (maps, positions) as plain data
+            data["worlds"][name]["space"] = w.space.to_dict()
     return data
 
 
@@ -234,5 +237,7 @@ def agent_view(state: RunState, agent: str) -> dict:
     world = state.worlds.get(a.world) if a.world else None
     data["accessible"] = list(world.accessible_to(agent)) if world else []
     data["clock"] = world.clock if world else None
+    if world is not None and world.space is not None and agent in world.space.positions:
+        data["position"] = list(world.space.positions[agent])  # a grid world: its cell (x, y)
     return data
 

@@ -10,7 +10,7 @@ import pytest
 from troupe_es.errors import MapError, UnreachableError
 from troupe_es.space import astar, distance_field, in_sight, next_steps, parse_map
 from troupe_es.space.grid import map_from_json
-from troupe_es.space.paths import UNREACHABLE, _bfs, _compute, detour_waypoint, field_for, path_length
+from troupe_es.space.paths import UNREACHABLE, _bfs, astar_python, _compute, detour_waypoint, field_for, path_length
 
 ROOM = """\
 #######
@@ -75,10 +75,12 @@ def test_the_tcod_field_equals_the_pure_python_search():
         b = targets[0]
         d = path_length(gmap, a, [b])
         if d < UNREACHABLE:
-            assert len(astar(gmap, a, b)) == d + 1
+            assert len(astar(gmap, a, b)) == d + 1 == len(astar_python(gmap, a, b))
         else:
             with pytest.raises(UnreachableError):
                 astar(gmap, a, b)
+            with pytest.raises(UnreachableError):
+                astar_python(gmap, a, b)
 
 
 def test_fields_are_cached_per_map_version_and_destination(room):

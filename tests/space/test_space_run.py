@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import troupe
+from tests.memory.helpers import events, run
 from troupe_es.snapshots import state_at
 from troupe_es.store import open_store
 
@@ -17,15 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TOWN = str(ROOT / "examples" / "town-square.yaml")
 
 
-def run(path: str, store: str, *args: str) -> str:
-    res = troupe("run", path, "-q", *args, store=store, timeout=600)
-    assert res.code == 0, res.err
-    return res.out.strip().splitlines()[-1]
-
-
 def records(store: str, run_id: str, *types: str) -> list:
-    with open_store(store) as s:
-        return list(s.read(run_id=run_id, types=list(types) or None))
+    return events(store, run_id, *types)
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +84,8 @@ def test_state_at_a_position_shows_positions_as_they_were(town):
         assert space["positions"][e.agent] == list(cell)
         res = troupe("state", run_id, "--at", str(position), store=url)
         assert f"({cell[0]}, {cell[1]})" in res.out  # the positions table
+        res = troupe("state", run_id, "--at", str(position), "--agent", e.agent, "--json", store=url)
+        assert json.loads(res.out)["position"] == list(cell)
 
 
 def write(tmp_path: Path, world_extra: dict, map_text: str | None, personas: list | None = None) -> str:
@@ -125,3 +121,37 @@ def test_grid_settings_need_a_grid_world(tmp_path, sqlite_url):
     path.write_text(yaml.safe_dump({"name": "x", "world": {"speed": 3}, "personas": [{"name": "Ana"}]}))
     res = troupe("run", str(path), "-q", store=sqlite_url)
     assert res.code == 1 and "speed is only for a grid world" in res.err
+
+
+def test_replay_and_forks_never_read_the_map_file_again(tmp_path, sqlite_url):
+    import shutil
+
+    shutil.copytree(ROOT / "examples" / "personas", tmp_path / "personas")
+    (tmp_path / "maps").mkdir()
+    shutil.copy(ROOT / "examples" / "maps" / "town-square.txt", tmp_path / "maps" / "town-square.txt")
+    shutil.copy(TOWN, tmp_path / "town.yaml")
+    run_id = run(str(tmp_path / "town.yaml"), sqlite_url)
+    (tmp_path / "maps" / "town-square.txt").unlink()
+    res = troupe("replay", run_id, "--verify", store=sqlite_url, timeout=600)
+    assert res.code == 0, res.err + res.out
+    at = next(r.position for r in records(sqlite_url, run_id, "AgentMoved"))
+    fork = troupe("fork", run_id, "--at", str(at), "-q", store=sqlite_url, timeout=600)
+    assert fork.code == 0, fork.err
+    child = fork.out.strip().splitlines()[-1]
+    assert records(sqlite_url, child, "AgentMoved")  # the fork keeps walking on the recorded map
+    with open_store(sqlite_url) as s:
+        parent = state_at(s, run_id, position=at).worlds["Town square"].space.positions
+        first = next(r for r in s.read(run_id=child) if r.event.type == "LLMCallRequested")  # after inheriting
+        assert state_at(s, child, position=first.position - 1).worlds["Town square"].space.positions == parent
+
+
+def test_memories_recalled_in_a_grid_world_weigh_proximity(town):
+    url, run_id = town
+    recalled = [r.event for r in records(url, run_id, "MemoriesRecalled")]
+    assert recalled
+    with open_store(url) as s:
+        book = state_at(s, run_id).agents["Lisa Carter"].book
+    assert book.items and all(m.place is not None for m in book.items)
+    # the total is more than recency + importance + relevance: proximity (weight 0.5) is added
+    assert any(t > r + i + v + 1e-6 for e in recalled
+               for t, r, i, v in zip(e.total, e.recency, e.importance, e.relevance))

@@ -143,3 +143,47 @@ def test_retrieval_can_favour_memories_made_nearby():
     assert [s.memory.id for s in rank(memories[::-1], relevance, None, Weights(), 2, near[::-1])] == ["m0", "m1"]
     ranked = rank(memories[::-1], relevance, None, Weights(proximity=1.0), 2, near[::-1])
     assert [s.memory.id for s in ranked] == ["m1", "m0"]
+
+
+def test_grid_runs_write_snapshots_that_match_the_fold(store):
+    from pathlib import Path
+
+    from troupe_es.bootstrap import make_bus, make_gateway
+    from troupe_es.commands.plan import plan_from_scenario
+    from troupe_es.commands.scenario import execute
+    from troupe_es.runtime import RuntimeSettings
+    from troupe_es.scenario import load_scenario
+    from troupe_es.snapshots import SNAPSHOT_NAME, state_at
+
+    plan = plan_from_scenario(load_scenario(Path(__file__).resolve().parents[2] / "examples" / "town-square.yaml"))
+    bus = make_bus(store, "grid-snap", gateway=make_gateway(store), settings=RuntimeSettings(model=plan.model),
+                   snapshot_every=40)
+    assert execute(bus, plan).status == "completed"
+    records = list(store.read(run_id="grid-snap"))
+    snap = store.load_snapshot("grid-snap", SNAPSHOT_NAME, at_or_before=records[-1].position)
+    assert snap is not None
+    expected = fold_state(r for r in records if r.position <= snap.position)
+    assert RunState.from_dict(snap.state) == expected and expected.worlds["Town square"].space.positions
+    assert state_at(store, "grid-snap") == fold_state(records)  # time travel starts from the snapshot
+
+
+def test_reach_out_still_reaches_anyone_but_talk_only_the_near():
+    from troupe_es.commands.deliver import deliveries
+
+    state = world_at({"Ana": (1, 1), "Ben": (2, 1), "Cy": (9, 4)})
+    out = deliveries(state, [ActionTaken(agent="Ana", action="TALK", content="hi", index=0),
+                             ActionTaken(agent="Ana", action="REACH_OUT", content="call me", target="Cy", index=1)])
+    heard = [(e.agent, e.kind) for _, e, _ in out if e.type == "StimulusPerceived"]
+    assert heard == [("Ben", "listen"), ("Cy", "socialize")]
+
+
+def test_moving_to_a_person_follows_them():
+    state = world_at({"Ana": (1, 1), "Ben": (3, 1)})
+    space = state.worlds["W"].space
+    start = decide_move(space, "W", "Ana", ActionTaken(agent="Ana", action="MOVE_TO", content="ben", index=0),
+                        ("Ana", "Ben"), 0, 0)
+    assert start.kind == "agent" and start.target == "Ben"  # Ben is within earshot: Ana knows where he is
+    moved_away = AgentMoved(world="W", agent="Ben", from_cell=[3, 1], to_cell=[8, 1], path=[[4, 1], [5, 1]])
+    state = world_at({"Ana": (1, 1), "Ben": (3, 1)}, 3.0, start, moved_away)
+    [step] = decide_moves(state.worlds["W"].space, "W", ("Ana", "Ben"))
+    assert step.to_cell == [3, 1] and not step.arrived  # towards where Ben is now, 2 cells a step

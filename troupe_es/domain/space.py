@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.events.canonical import iso_utc
 from troupe_es.space.grid import GridMap, grid_map
 from troupe_es.space.sight import in_earshot
@@ -171,8 +172,6 @@ def _looked(s: Any, r: Any, e: Any) -> Any:
 
 def _memory_stored(s: Any, r: Any, e: Any) -> Any:
     """Memory's own fold, then the memory is tagged with where the agent stood (grid worlds)."""
-    from troupe_es.domain.memory import MEMORY_HANDLERS
-
     s = MEMORY_HANDLERS["MemoryStored"](s, r, e)
     a = s.agents[e.agent]
     world = s.worlds.get(a.world) if a.world else None
