@@ -39,6 +39,7 @@ from troupe_es.commands.resume import continuation
 from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
 from troupe_es.scenario.schedule import item_arguments
 from troupe_es.commands.space.setup import set_up_space
+from troupe_es.commands.retail.setup import set_up_retail
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -137,6 +138,7 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
         bus.handle(ScheduleItem(world=w.name, **item_arguments(entry, source="scenario")))
     ingest_planned(bus, plan)
     set_up_space(bus, plan)
+    set_up_retail(bus, plan)
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
@@ -156,6 +158,7 @@ def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
     if joining:
         bus.handle(JoinWorld(world=world, agents=tuple(joining)))
     set_up_space(bus, plan)
+    set_up_retail(bus, plan)
 
 
 def script_commands(plan: RunPlan, start: int = 0) -> Iterator[Any]:

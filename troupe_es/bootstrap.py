@@ -39,6 +39,7 @@ from troupe_es.commands.knowledge import KNOWLEDGE
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.documents import DOCUMENTS, ground_agent, ingest_documents
 from troupe_es.commands.space import SPACE
+from troupe_es.commands.retail import RETAIL, congested_moves
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
@@ -73,13 +74,17 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY, DOCUMENTS, KNOWLEDGE, SPACE)
+CAPABILITIES: tuple = (MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, RETAIL)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
 
 SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS}
 """Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
 here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
+
+MOVE_ADJUSTERS: tuple = (congested_moves,)
+"""Functions ``(state, world, moves) -> moves`` applied to each step's grid moves, in order
+(retail: cell capacity cuts paths short)."""
 
 
 def services() -> dict[str, Any]:
@@ -89,7 +94,7 @@ def services() -> dict[str, Any]:
     global _EMBEDDINGS
     if _EMBEDDINGS is None:
         _EMBEDDINGS = Embeddings()
-    return {"embeddings": _EMBEDDINGS, "schedule_reactions": SCHEDULE_REACTIONS}
+    return {"embeddings": _EMBEDDINGS, "schedule_reactions": SCHEDULE_REACTIONS, "move_adjusters": MOVE_ADJUSTERS}
 
 
 _EMBEDDINGS: Any = None

@@ -56,6 +56,16 @@ from troupe_es.events.schedule import (
     ScheduledEventMissed,
 )
 from troupe_es.events.space import AgentLooked, AgentMoved, AgentPlaced, MapLoaded, MoveRejected, TravelStarted
+from troupe_es.events.retail import (
+    CheckoutStarted,
+    MoveBlocked,
+    ProductNoticed,
+    ProductPicked,
+    PurchaseCompleted,
+    ShopperEntered,
+    ShoppingRejected,
+    StoreOpened,
+)
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.world import (
     AccessibilityChanged,
@@ -103,4 +113,6 @@ __all__ = [
     "volatile",
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
     "AgentLooked", "AgentMoved", "AgentPlaced", "MapLoaded", "MoveRejected", "TravelStarted",
+    "CheckoutStarted", "MoveBlocked", "ProductNoticed", "ProductPicked", "PurchaseCompleted", "ShopperEntered", "ShoppingRejected",
+    "StoreOpened",
 ]

@@ -20,6 +20,7 @@ from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import steps as s
 from troupe_es.scenario.documents import DocumentsSpec
 from troupe_es.scenario.space import check_space
+from troupe_es.scenario.retail import RetailSpec, check_retail
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class ScenarioFields(m.Strict):
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
+    retail: RetailSpec | None = None  # a retail store on the grid world (docs/environments.md)
 
 
 class Scenario(ScenarioFields):
@@ -104,6 +106,8 @@ class Scenario(ScenarioFields):
             record["documents"] = self.documents.model_dump(mode="json")
         if self.knowledge is not None:  # likewise: runs without knowledge keep their hashes
             record["knowledge"] = self.knowledge.model_dump(mode="json")
+        if self.retail is not None:  # likewise
+            record["retail"] = self.retail.model_dump(mode="json", exclude_none=True)
         return record
 
     @classmethod
@@ -120,6 +124,7 @@ class Scenario(ScenarioFields):
         check_names(scenario, where)
         check_bounds(scenario, where)
         check_space(scenario, where)
+        check_retail(scenario, where)
         return scenario
 
 
@@ -129,7 +134,8 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
-        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec}
+        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec,
+        "retail": RetailSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
