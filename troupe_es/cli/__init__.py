@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("troupe_es.cli.export_cmd", "export", "Export a run's events as JSON lines or parquet."),
     "memory": ("troupe_es.cli.memory_cmd", "memory", "Memory statistics, growth plot and search of a run."),
     "graph": ("troupe_es.cli.graph_cmd", "graph", "The knowledge graph of a run as it was at a position."),
+    "retail": ("troupe_es.cli.retail_cmd", "retail", "A store run: shoppers, dwell per zone, shelf traffic, heatmap."),
     "mock-llm": ("troupe_es.cli.mock_llm_cmd", "mock_llm", "The deterministic OpenAI-compatible mock LLM."),
 }
 
