@@ -60,8 +60,8 @@ def decide_moves(space: SpaceState, world: str, members: tuple[str, ...]) -> lis
 def move_travellers(bus: "MessageBus", world: str, step: int, causation_id: str | None) -> list[Any]:
     """Record this step's travel of ``world`` (nothing in a world without a map)."""
     w = bus.state.worlds.get(world)
-    if w is None or w.space is None or not w.space.travel:
-        return []
+    if w is None or w.space is None or not w.space.travel or w.space.moved_step == w.step:
+        return []  # no map, nobody travelling, or this step's travel was walked before the run was resumed
     events = decide_moves(w.space, world, w.members)
     for adjust in bus.services.get("move_adjusters", ()):  # e.g. retail's cell capacity (bootstrap)
         events = adjust(bus.state, world, events)

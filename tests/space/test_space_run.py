@@ -155,3 +155,21 @@ def test_memories_recalled_in_a_grid_world_weigh_proximity(town):
     # the total is more than recency + importance + relevance: proximity (weight 0.5) is added
     assert any(t > r + i + v + 1e-6 for e in recalled
                for t, r, i, v in zip(e.total, e.recency, e.importance, e.relevance))
+
+
+def test_the_space_command_draws_agents_where_they_stood(town):
+    url, run_id = town
+    move = next(r for r in records(url, run_id, "AgentMoved") if r.event.path)
+    e = move.event
+    res = troupe("space", run_id, "--at", str(move.position), "--json", store=url)
+    assert res.code == 0, res.err
+    data = json.loads(res.out)
+    agent = data["agents"][e.agent]
+    assert agent["cell"] == list(e.to_cell) and agent["moves"] >= 1 and agent["cells_walked"] >= len(e.path)
+    mark = next(m for m, name in data["marks"].items() if name == e.agent)
+    assert data["rows"][e.to_cell[1]][e.to_cell[0]] == mark
+    plain = troupe("space", run_id, "--at", str(move.position), store=url)
+    assert plain.code == 0 and f"{mark} = {e.agent} at ({e.to_cell[0]}, {e.to_cell[1]})" in plain.out
+    assert "##############################" in plain.out
+    missing = troupe("space", run_id, "--world", "Moon", store=url)
+    assert missing.code == 1 and "no grid world 'Moon'" in missing.err

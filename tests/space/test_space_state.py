@@ -187,3 +187,40 @@ def test_moving_to_a_person_follows_them():
     state = world_at({"Ana": (1, 1), "Ben": (3, 1)}, 3.0, start, moved_away)
     [step] = decide_moves(state.worlds["W"].space, "W", ("Ana", "Ben"))
     assert step.to_cell == [3, 1] and not step.arrived  # towards where Ben is now, 2 cells a step
+
+
+def test_a_resumed_step_walks_its_travel_only_once():
+    from troupe_es.commands.space.move import move_travellers
+
+    class Bus:  # the part of the message bus move_travellers uses
+        def __init__(self, state):
+            self.state, self.recorded = state, []
+
+        def new(self, stream, event, **kw):
+            return event
+
+        def record(self, events):
+            self.recorded += events
+            self.state = fold_state([Recorded(self.state.position + 1 + i, "r", "s", 0, "x", None, T0, T0, "", "", e)
+                                     for i, e in enumerate(events)], self.state)
+            return events
+
+    state = world_at({"Ana": (1, 1)})
+    start = decide_move(state.worlds["W"].space, "W", "Ana",
+                        ActionTaken(agent="Ana", action="MOVE_TO", content="beta", index=0), ("Ana",), 0, 0)
+    bus = Bus(world_at({"Ana": (1, 1)}, 3.0, start))
+    assert len(move_travellers(bus, "W", 0, None)) == 1
+    assert move_travellers(bus, "W", 0, None) == []  # after_step run again for the same step (a resume)
+    assert bus.state.worlds["W"].space.positions["Ana"] == (3, 1)
+
+
+def test_a_grid_world_needs_a_map(tmp_path):
+    import pytest
+
+    from troupe_es.errors import ScenarioError
+    from troupe_es.scenario import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text("name: x\nworld: {kind: grid}\npersonas: [{name: Ana}]\n")
+    with pytest.raises(ScenarioError, match="world: .*a grid world needs a map"):
+        load_scenario(path)

@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "memory": ("troupe_es.cli.memory_cmd", "memory", "Memory statistics, growth plot and search of a run."),
     "graph": ("troupe_es.cli.graph_cmd", "graph", "The knowledge graph of a run as it was at a position."),
     "retail": ("troupe_es.cli.retail_cmd", "retail", "A store run: shoppers, dwell per zone, shelf traffic, heatmap."),
+    "space": ("troupe_es.cli.space_cmd", "space", "A grid world's map with its agents at a position."),
     "mock-llm": ("troupe_es.cli.mock_llm_cmd", "mock_llm", "The deterministic OpenAI-compatible mock LLM."),
 }
 

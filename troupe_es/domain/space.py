@@ -55,6 +55,7 @@ class SpaceState:
     travel: dict[str, Travel] = field(default_factory=dict)
     seen: dict[str, tuple[Sighting, ...]] = field(default_factory=dict)
     moves: int = 0  # AgentMoved events so far
+    moved_step: int = -1  # the world step whose travel was last walked (a resumed step walks it once)
 
     def position(self, agent: str) -> Cell | None:
         return self.positions.get(agent)
@@ -145,7 +146,8 @@ def _moved(s: Any, r: Any, e: Any) -> Any:
         travel.pop(e.agent, None)
     elif current is not None and current.via is not None and list(current.via) in [list(c) for c in e.path]:
         travel[e.agent] = replace(current, via=None)  # the detour's waypoint is behind
-    s = _set(s, e.world, replace(space, positions=positions, travel=travel, moves=space.moves + 1))
+    s = _set(s, e.world, replace(space, positions=positions, travel=travel, moves=space.moves + 1,
+                                 moved_step=s.worlds[e.world].step))
     return _locate(s, e.agent, e.zone, e.world)
 
 
