@@ -26,6 +26,7 @@ class RetailReport:
     width: int = 0
     height: int = 0
     rows: list[str] = field(default_factory=list)
+    shelf_cells: set = field(default_factory=set)
     dwell_seconds: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     dwell_steps: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     cells: Counter = field(default_factory=Counter)
@@ -74,6 +75,7 @@ def retail_report(records: Any) -> RetailReport:
         if t == "MapLoaded":
             gmap = grid_map(e.rows, e.legend)
             rep.rows, rep.width, rep.height = list(e.rows), gmap.width, gmap.height
+            rep.shelf_cells = {c for name in gmap.objects() for c in gmap.places[name][1]}
         elif t == "ShopperEntered":
             rep.shoppers[e.agent] = {"budget_cents": e.budget, "shopping_list": list(e.shopping_list),
                                      "bought": [], "spent_cents": 0}
@@ -115,7 +117,7 @@ def retail_report(records: Any) -> RetailReport:
 
 
 def heatmap_png(rep: RetailReport, path: str) -> str:
-    """Draw the cell-traffic heatmap (walls dark, shelves outlined) to the PNG ``path``."""
+    """Draw the cell-traffic heatmap (walls dark grey, shelves blue) to the PNG ``path``."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -128,6 +130,9 @@ def heatmap_png(rep: RetailReport, path: str) -> str:
     shown = np.ma.masked_where(walls, grid)
     image = ax.imshow(shown, cmap="hot_r", interpolation="nearest")
     ax.imshow(np.ma.masked_where(~walls, walls.astype(float)), cmap="Greys", vmin=0, vmax=1.2,
+              interpolation="nearest")
+    shelves = np.array([[(x, y) in rep.shelf_cells for x in range(rep.width)] for y in range(rep.height)])
+    ax.imshow(np.ma.masked_where(~shelves, shelves.astype(float)), cmap="Blues", vmin=0, vmax=2.5,
               interpolation="nearest")
     fig.colorbar(image, ax=ax, label="agent-steps")
     ax.set_title(f"{rep.store}: shopper traffic")
