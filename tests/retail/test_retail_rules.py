@@ -98,3 +98,12 @@ def test_unknown_shopper_or_product_is_one_line(tmp_path, sqlite_url):
         (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
         res = troupe("run", str(tmp_path / "s.yaml"), "-q", store=sqlite_url)
         assert res.code == 1 and problem in res.err and "Traceback" not in res.err
+
+
+def test_a_map_next_to_a_layout_is_one_line(tmp_path, sqlite_url):
+    (tmp_path / "l.json").write_text(json.dumps(LAYOUT))
+    data = {"name": "shop", "world": {"name": "Shop", "kind": "grid", "map": "m.txt"}, "personas": [{"name": "Ana"}],
+            "retail": {"layout": "l.json"}, "script": [{"run": 1}]}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    res = troupe("run", str(tmp_path / "s.yaml"), "-q", store=sqlite_url)
+    assert res.code == 1 and "world.map: a store's map comes from retail.layout" in res.err

@@ -39,6 +39,26 @@ def test_shoppers_notice_pick_and_pay_within_budget(grocery):
         assert p.items and p.total > 0
     assert all(paid[a] <= budgets[a] for a in paid)
     assert "MoveBlocked" in types  # a full cell held someone up (congestion)
+    noticed = [(r.event.agent, r.event.product) for r in recs if r.event.type == "ProductNoticed"]
+    assert len(noticed) == len(set(noticed))  # once per shopper and product
+    assert {r.event.zone for r in recs if r.event.type == "AgentPlaced"} == {"entrance"}
+
+
+def test_checkout_away_from_the_checkout_pays_on_arrival(grocery):
+    url, run_id = grocery
+    recs = events(url, run_id, "CheckoutStarted", "PurchaseCompleted", "AgentMoved")
+    started = {}
+    paid_on_arrival = 0
+    for r in recs:
+        e = r.event
+        if e.type == "CheckoutStarted":
+            started[e.agent] = r.position
+        elif e.type == "PurchaseCompleted" and e.agent in started:
+            moved = [m for m in recs if m.event.type == "AgentMoved" and m.event.agent == e.agent
+                     and started[e.agent] < m.position < r.position]
+            paid_on_arrival += bool(moved) and moved[-1].event.zone == "checkout"
+            del started[e.agent]
+    assert paid_on_arrival >= 1
 
 
 def test_a_full_cell_is_never_entered(grocery):
@@ -100,6 +120,9 @@ def test_retail_report_and_heatmap_png(grocery, tmp_path):
 
     with Image.open(png) as image:
         assert image.format == "PNG" and image.size[0] > 200 and image.size[1] > 100
+    first = events(url, run_id, "PurchaseCompleted")[0]
+    early = json.loads(troupe("retail", run_id, "--at", str(first.position - 1), "--json", store=url).out)
+    assert early["purchases"] == [] and early["revenue_cents"] == 0  # as it was before the first sale
     text = troupe("retail", run_id, store=url)
     assert text.code == 0 and "dwell time per zone" in text.out and "shelf traffic" in text.out
 
