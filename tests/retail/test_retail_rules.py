@@ -107,3 +107,14 @@ def test_a_map_next_to_a_layout_is_one_line(tmp_path, sqlite_url):
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
     res = troupe("run", str(tmp_path / "s.yaml"), "-q", store=sqlite_url)
     assert res.code == 1 and "world.map: a store's map comes from retail.layout" in res.err
+
+
+def test_the_example_round_trips_through_its_record_without_the_layout_file():
+    from troupe_es.scenario import Scenario, load_scenario
+
+    scenario = load_scenario(ROOT / "examples" / "retail" / "corner-grocery.yaml")
+    record = scenario.to_record()
+    assert json.loads(json.dumps(record)) == record
+    assert record["retail"]["layout_content"]["shelves"]["dairy shelf"]["milk"] == 119
+    assert record["world"]["map_content"]["rows"][0] == "#" * 16
+    assert Scenario.from_record(record).to_record() == record
