@@ -41,6 +41,7 @@ from troupe_es.commands.workplace import DefineWorkplace
 from troupe_es.scenario.schedule import item_arguments
 from troupe_es.commands.space.setup import set_up_space
 from troupe_es.commands.vision import see_command, store_images
+from troupe_es.commands.retail.setup import set_up_retail
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
         from troupe_es.commands.market import OpenMarket
 
         bus.handle(OpenMarket(world=w.name, spec=plan.record["market"]))
+    set_up_retail(bus, plan)
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
@@ -168,6 +170,7 @@ def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
         bus.handle(JoinWorld(world=world, agents=tuple(joining)))
     set_up_space(bus, plan)
     ingest_planned(bus, plan)  # documents the parent did not have (inherited ones are not read again)
+    set_up_retail(bus, plan)
 
 
 def script_commands(plan: RunPlan, start: int = 0) -> Iterator[Any]:

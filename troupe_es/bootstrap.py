@@ -43,6 +43,7 @@ from troupe_es.commands.documents import DOCUMENTS, ground_agent, ingest_documen
 from troupe_es.commands.space import SPACE
 from troupe_es.commands.market import MARKET, OpenMarket, open_market
 from troupe_es.commands.market.payments import PAYMENT_KIND, on_payment
+from troupe_es.commands.retail import RETAIL, congested_moves
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
@@ -82,7 +83,7 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, WORKPLACE, MARKET)
+CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, RETAIL, WORKPLACE, MARKET)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name. Emotions
 come before memory, so a turn's memories are tagged with the mood its appraisal left."""
@@ -92,6 +93,10 @@ SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS, **WORKPLACE_REAC
 here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
 SCHEDULE_REACTIONS[PAYMENT_KIND] = on_payment  # the market's periodic income, rent and interest
 
+MOVE_ADJUSTERS: tuple = (congested_moves,)
+"""Functions ``(state, world, moves) -> moves`` applied to each step's grid moves, in order
+(retail: cell capacity cuts paths short)."""
+
 
 def services() -> dict[str, Any]:
     """The ports capabilities use: ``embeddings`` (the process's embedders, loaded on first use)."""
@@ -100,7 +105,7 @@ def services() -> dict[str, Any]:
     global _EMBEDDINGS
     if _EMBEDDINGS is None:
         _EMBEDDINGS = Embeddings()
-    return {"embeddings": _EMBEDDINGS, "schedule_reactions": SCHEDULE_REACTIONS}
+    return {"embeddings": _EMBEDDINGS, "schedule_reactions": SCHEDULE_REACTIONS, "move_adjusters": MOVE_ADJUSTERS}
 
 
 _EMBEDDINGS: Any = None

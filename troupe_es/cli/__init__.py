@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "emotions": ("troupe_es.cli.emotions_cmd", "emotions", "Emotion (PAD) trajectories of a run, with a plot."),
     "documents": ("troupe_es.cli.documents_cmd", "documents", "The documents a run was given, and who is grounded."),
     "market": ("troupe_es.cli.market_cmd", "market", "Order books, balances and inventories of a run's market."),
+    "retail": ("troupe_es.cli.retail_cmd", "retail", "A store run: shoppers, dwell per zone, shelf traffic, heatmap."),
     "mock-llm": ("troupe_es.cli.mock_llm_cmd", "mock_llm", "The deterministic OpenAI-compatible mock LLM."),
 }
 

@@ -154,6 +154,9 @@ def render_state(state: RunState, *, agent: str | None = None, plain: bool = Fal
         from troupe_es.cli.space_view import space_tables
 
         parts += [section(title, table, plain, style="blue") for title, table in space_tables(state, agent)]
+        from troupe_es.cli.retail_view import retail_tables
+
+        parts += [section(title, table, plain, style="blue") for title, table in retail_tables(state, agent)]
     if state.market is not None and not agent:
         from troupe_es.cli.market_view import render_market
 

@@ -19,6 +19,7 @@ from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
 from troupe_es.domain.space import SPACE_HANDLERS
 from troupe_es.domain.workplace import WORKPLACE_HANDLERS
+from troupe_es.domain.retail import RETAIL_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
 from troupe_es.events.envelope import Recorded
@@ -185,6 +186,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     **SCHEDULE_HANDLERS,
     **DOCUMENT_HANDLERS,
     **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's
+    **RETAIL_HANDLERS,
     **KNOWLEDGE_HANDLERS,
     **EMOTION_HANDLERS,
     **WORKPLACE_HANDLERS,

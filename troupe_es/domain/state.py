@@ -19,6 +19,7 @@ from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.schedule import ScheduleBook
 from troupe_es.domain.space import SpaceState
 from troupe_es.domain.workplace import WorkplaceState
+from troupe_es.domain.retail import StoreState
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -84,6 +85,7 @@ class WorldState:
     links: tuple[tuple[str, str], ...] = ()  # accessible pairs, sorted names
     relations: tuple[tuple[str, str, str], ...] = ()
     space: SpaceState | None = None  # a grid world's map and positions (the space capability)
+    store: StoreState | None = None  # a retail store on a grid world (docs/environments.md)
 
     def clock_dt(self) -> datetime | None:
         return datetime.fromisoformat(self.clock) if self.clock else None
@@ -150,6 +152,7 @@ class RunState:
             w["links"] = tuple(tuple(x) for x in w.get("links", ()))
             w["relations"] = tuple(tuple(x) for x in w.get("relations", ()))
             w["space"] = SpaceState.from_dict(w["space"]) if w.get("space") else None
+            w["store"] = StoreState.from_dict(w["store"]) if w.get("store") else None
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         if "schedule" in rest:

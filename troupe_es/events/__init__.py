@@ -68,6 +68,16 @@ from troupe_es.events.schedule import (
     ScheduledEventMissed,
 )
 from troupe_es.events.space import AgentLooked, AgentMoved, AgentPlaced, MapLoaded, MoveRejected, TravelStarted
+from troupe_es.events.retail import (
+    CheckoutStarted,
+    MoveBlocked,
+    ProductNoticed,
+    ProductPicked,
+    PurchaseCompleted,
+    ShopperEntered,
+    ShoppingRejected,
+    StoreOpened,
+)
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.vision import ImageDescribed, ImageRef
 from troupe_es.events.workplace import (
@@ -128,4 +138,6 @@ __all__ = [
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
     "AgentLooked", "AgentMoved", "AgentPlaced", "MapLoaded", "MoveRejected", "TravelStarted",
     "DeadlineMissed", "MeetingStarted", "TaskAssigned", "TaskCompleted", "WorkplaceDefined",
+    "CheckoutStarted", "MoveBlocked", "ProductNoticed", "ProductPicked", "PurchaseCompleted", "ShopperEntered", "ShoppingRejected",
+    "StoreOpened",
 ]

@@ -24,6 +24,7 @@ from troupe_es.scenario.space import check_space
 from troupe_es.scenario.vision import SeeSpec
 from troupe_es.scenario.emotions import EmotionsSpec
 from troupe_es.scenario.market import MarketSpec
+from troupe_es.scenario.retail import RetailSpec, check_retail
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class ScenarioFields(m.Strict):
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
     workplace: wk.WorkplaceSpec | None = None
+    retail: RetailSpec | None = None  # a retail store on the grid world (docs/environments.md)
 
 
 class Scenario(ScenarioFields):
@@ -119,6 +121,8 @@ class Scenario(ScenarioFields):
             record["emotions"] = self.emotions.model_dump(mode="json")
         if self.workplace is not None:
             record["workplace"] = self.workplace.model_dump(mode="json", exclude_none=True, by_alias=True)
+        if self.retail is not None:  # likewise
+            record["retail"] = self.retail.model_dump(mode="json", exclude_none=True)
         return record
 
     @classmethod
@@ -135,6 +139,7 @@ class Scenario(ScenarioFields):
         check_names(scenario, where)
         check_bounds(scenario, where)
         check_space(scenario, where)
+        check_retail(scenario, where)
         return scenario
 
 
@@ -145,7 +150,8 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "do": m.Effect, "tell": m.TellSpec, "see": SeeSpec, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
         "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec, "emotions": EmotionsSpec,
-        "workplace": wk.WorkplaceSpec, "meetings": wk.MeetingSpec, "tasks": wk.TaskSpec, "market": MarketSpec}
+        "workplace": wk.WorkplaceSpec, "meetings": wk.MeetingSpec, "tasks": wk.TaskSpec, "market": MarketSpec,
+        "retail": RetailSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
