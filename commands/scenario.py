@@ -33,6 +33,7 @@ from troupe_es.commands.models import (
     ResumeRun,
     StartRun,
 )
+from troupe_es.commands.documents import ingest_planned
 from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
@@ -125,6 +126,7 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
     for a, b, relation in w.relations:
         if (*sorted((a, b)), relation) not in bus.state.worlds[w.name].relations:
             bus.handle(Relate(world=w.name, between=(a, b), relation=relation))
+    ingest_planned(bus, plan)
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:

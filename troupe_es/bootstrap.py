@@ -23,6 +23,8 @@ from troupe_es.commands.models import (
     DefinePersona,
     FailRun,
     FinishStep,
+    GroundAgent,
+    IngestDocuments,
     InterruptRun,
     JoinWorld,
     MakeAccessible,
@@ -35,6 +37,7 @@ from troupe_es.commands.models import (
 from troupe_es.commands.notebook import announce
 from troupe_es.commands.knowledge import KNOWLEDGE
 from troupe_es.commands.memory import MEMORY
+from troupe_es.commands.documents import DOCUMENTS, ground_agent, ingest_documents
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.step import advance_step, take_turn
@@ -62,10 +65,12 @@ HANDLERS: dict[type, Handler] = {
     InterruptRun: interrupt_run,
     ResumeRun: resume_run,
     FinishStep: finish_step,
+    IngestDocuments: ingest_documents,
+    GroundAgent: ground_agent,
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY, KNOWLEDGE)
+CAPABILITIES: tuple = (MEMORY, DOCUMENTS, KNOWLEDGE)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
 
@@ -153,4 +158,7 @@ def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeS
     from troupe_es.embeddings import RunEmbeddings
 
     bus.services["embeddings"] = RunEmbeddings(bus.services["embeddings"], bus)
+    from troupe_es.documents.source import document_source
+
+    bus.services["documents"] = document_source(gateway)  # the files, or a replayed run's chunks
     return bus

@@ -53,6 +53,7 @@ def state_dict(state: RunState) -> dict:
     data["agents"] = {name: _agent_dict(a) for name, a in state.agents.items()}
     data["worlds"] = {name: dict(vars(w)) for name, w in state.worlds.items()}
     data["knowledge"] = {**vars(state.knowledge), "open": [dict(vars(f)) for f in state.knowledge.open]}
+    data["library"] = {"chunks": [dict(vars(c)) for c in state.library.chunks], "grounded": state.library.grounded}
     return data
 
 

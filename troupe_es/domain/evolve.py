@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from troupe_es.domain.knowledge import KNOWLEDGE_HANDLERS, knowledge_started
+from troupe_es.domain.documents import DOCUMENT_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
@@ -49,6 +50,7 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
                    parent_run_id=e.parent_run_id, fork_position=e.fork_position,
                    memory_config=(e.scenario or {}).get("memory"),
                    embedder=dict(e.embedder) if e.embedder else None,
+                   documents_config=(e.scenario or {}).get("documents"),
                    knowledge=knowledge_started(e.scenario))
 
 
@@ -173,6 +175,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
     **KNOWLEDGE_HANDLERS,
+    **DOCUMENT_HANDLERS,
 }
 
 STATE_EVENT_TYPES = frozenset(_HANDLERS)

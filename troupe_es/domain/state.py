@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from troupe_es.domain.knowledge import KnowledgeState
+from troupe_es.domain.documents import Library
 from troupe_es.domain.memory import MemoryBook
 
 MEMORY_WINDOW = 24
@@ -106,6 +107,8 @@ class RunState:
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
     knowledge: KnowledgeState = field(default_factory=KnowledgeState)  # the knowledge capability
+    documents_config: dict[str, Any] | None = None  # the scenario's documents: section (None: none)
+    library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -136,4 +139,5 @@ class RunState:
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         rest["knowledge"] = KnowledgeState.from_dict(rest.get("knowledge") or {})
+        rest["library"] = Library.from_dict(rest["library"]) if "library" in rest else Library()
         return cls(agents=agents, worlds=worlds, **rest)

@@ -17,6 +17,7 @@ from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import steps as s
+from troupe_es.scenario.documents import DocumentsSpec
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class ScenarioFields(m.Strict):
     interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     memory: m.MemorySpec | None = None
     knowledge: m.KnowledgeSpec | None = None
+    documents: DocumentsSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
 
 
@@ -89,6 +91,8 @@ class Scenario(ScenarioFields):
             record["memory"] = self.memory.model_dump(mode="json")
         if self.knowledge is not None:  # likewise: runs without knowledge keep their hashes
             record["knowledge"] = self.knowledge.model_dump(mode="json")
+        if self.documents is not None:  # likewise
+            record["documents"] = self.documents.model_dump(mode="json")
         return record
 
     @classmethod
@@ -113,7 +117,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec,
-        "knowledge": m.KnowledgeSpec}
+        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary[None].discard("path")
@@ -179,6 +183,8 @@ def check_names(scenario: Scenario, where: str) -> None:
             check(f"script[{i}].{path}", name)
     for name in (scenario.memory.personas if scenario.memory else {}):
         check(f"memory.personas.{name}", name)
+    for name in (scenario.documents.personas if scenario.documents else {}):
+        check(f"documents.personas.{name}", name)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:
