@@ -158,7 +158,8 @@ def test_exports(kn_run, tmp_path):
 def test_bad_arguments_get_one_line_errors(kn_run):
     store, run_id, _, _ = kn_run
     for args, needle in ((["--agent", "Nobody"], "has no facts"), (["--at", "999999"], "outside run"),
-                         (["--valid-at", "soon"], "not an ISO date-time")):
+                         (["--valid-at", "soon"], "not an ISO date-time"),
+                         (["--format", "dot", "--out", "/nonexistent-folder/g.dot"], "--out")):
         res = troupe("graph", run_id, *args, store=store)
         assert res.code == 1 and needle in res.err and "Traceback" not in res.err
 
