@@ -37,10 +37,12 @@ from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.step import advance_step, take_turn
+from troupe_es.commands.tools import ToolsCapability
 from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
 from troupe_es.runtime import Handler, MessageBus, Observer, RuntimeSettings
 from troupe_es.store.base import EventStore
+from troupe_es.tools.registry import core_registry
 
 HANDLERS: dict[type, Handler] = {
     StartRun: h.start_run,
@@ -67,6 +69,11 @@ HANDLERS: dict[type, Handler] = {
 CAPABILITIES: tuple = (MEMORY,)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
+
+TOOL_REGISTRY = core_registry()
+"""The tool kits a scenario's ``tools:`` section can switch on (the tools port)."""
+TOOLS = ToolsCapability(TOOL_REGISTRY)
+CAPABILITIES += (TOOLS,)
 
 
 def services() -> dict[str, Any]:
@@ -152,4 +159,9 @@ def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeS
     from troupe_es.embeddings import RunEmbeddings
 
     bus.services["embeddings"] = RunEmbeddings(bus.services["embeddings"], bus)
+    replayed = getattr(getattr(gateway, "_replay", None), "run_id", None)
+    if replayed is not None:  # a replay never runs a tool: results come from the replayed run's log
+        from troupe_es.tools.executor import RecordedResults
+
+        bus.services["tool_results"] = RecordedResults(gateway.store, replayed)
     return bus

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from troupe_es.domain.memory import MEMORY_HANDLERS
+from troupe_es.domain.tools import TOOL_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
 from troupe_es.events.envelope import Recorded
@@ -47,7 +48,8 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
     return replace(s, run_id=r.run_id, scenario_name=e.scenario_name, seed=e.seed, status="running",
                    parent_run_id=e.parent_run_id, fork_position=e.fork_position,
                    memory_config=(e.scenario or {}).get("memory"),
-                   embedder=dict(e.embedder) if e.embedder else None)
+                   embedder=dict(e.embedder) if e.embedder else None,
+                   tools_config=(e.scenario or {}).get("tools"))
 
 
 def _persona_defined(s: RunState, r: Recorded, e: Any) -> RunState:
@@ -170,6 +172,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "InterventionApplied": _intervention,
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
+    **TOOL_HANDLERS,
 }
 
 STATE_EVENT_TYPES = frozenset(_HANDLERS)

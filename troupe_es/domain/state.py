@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from troupe_es.domain.memory import MemoryBook
+from troupe_es.domain.tools import ToolsState
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -104,6 +105,8 @@ class RunState:
     fork_position: int | None = None
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
+    tools_config: dict[str, Any] | None = None  # the scenario's tools: section (None: no tools)
+    tools: ToolsState = field(default_factory=ToolsState)  # open calls, mailboxes, documents, calendars
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -133,4 +136,5 @@ class RunState:
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
+        rest["tools"] = ToolsState.from_dict(rest.get("tools") or {})
         return cls(agents=agents, worlds=worlds, **rest)

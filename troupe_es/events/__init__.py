@@ -46,6 +46,7 @@ from troupe_es.events.run import (
     StepCompleted,
     StepStarted,
 )
+from troupe_es.events.tools import ToolInvoked, ToolReturned
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.world import (
     AccessibilityChanged,
@@ -90,3 +91,4 @@ __all__ = [
     "decode_event", "event_class", "event_classes", "iso_utc", "sha256_hex", "upcast", "upcaster",
     "volatile",
 ]
+__all__ += ["ToolInvoked", "ToolReturned"]

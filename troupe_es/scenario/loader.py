@@ -116,6 +116,8 @@ def resolve(data: Any, where: str, base_dir: Path) -> Scenario:
     raw = validate(ScenarioFile, data, where)
     personas = tuple(resolve_persona(entry, i, where, base_dir) for i, entry in enumerate(raw.personas))
     fields = {name: getattr(raw, name) for name in ScenarioFields.model_fields}
+    if raw.tools is not None:  # paths resolved, the search corpus read in, chains type-checked
+        fields["tools"] = raw.tools.resolved(base_dir, where)
     scenario = Scenario(**fields, personas=personas, path=where)
     check_names(scenario, where)
     check_bounds(scenario, where)

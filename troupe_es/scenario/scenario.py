@@ -17,6 +17,7 @@ from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import steps as s
+from troupe_es.tools.config import ToolsSpec
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class ScenarioFields(m.Strict):
     max_actions_per_turn: int = Field(default=limits.MAX_ACTIONS_PER_TURN, ge=1, le=limits.MAX_ACTIONS_PER_TURN)
     interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     memory: m.MemorySpec | None = None
+    tools: ToolsSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
 
 
@@ -86,6 +88,8 @@ class Scenario(ScenarioFields):
         }
         if self.memory is not None:  # absent otherwise: runs without memory keep their hashes
             record["memory"] = self.memory.model_dump(mode="json")
+        if self.tools is not None:  # absent otherwise, like memory
+            record["tools"] = self.tools.model_dump(mode="json")
         return record
 
     @classmethod
@@ -112,6 +116,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "poll": s.PollSpec, "memory": m.MemorySpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
+    vocabulary["tools"] = model_vocabulary(ToolsSpec)
     vocabulary[None].discard("path")
     return vocabulary
 
@@ -175,6 +180,8 @@ def check_names(scenario: Scenario, where: str) -> None:
             check(f"script[{i}].{path}", name)
     for name in (scenario.memory.personas if scenario.memory else {}):
         check(f"memory.personas.{name}", name)
+    for path, name in (scenario.tools.agent_refs() if scenario.tools else ()):
+        check(path, name)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:

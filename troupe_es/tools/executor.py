@@ -1,0 +1,153 @@
+"""Running tool calls: arguments validated, the tool run in a worker thread with a deadline,
+its result validated; a refusal, an exception or a timeout becomes a ``ToolReturned`` with an
+error (never a crashed run). A chain runs its steps in order, each recorded with the chain's id.
+
+Two runners answer a call: :func:`run_live` runs the tool; :class:`RecordedResults` (replay)
+returns the ``ToolReturned`` the replayed run recorded and runs nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from troupe_es.errors import ReplayDivergenceError, ToolError
+from troupe_es.events import Event, StimulusPerceived, ToolInvoked, ToolReturned
+from troupe_es.tools.base import Tool, ToolContext
+from troupe_es.tools.chain import Chain
+
+Runner = Callable[[Tool, dict[str, Any], ToolContext, float, str | None], ToolReturned]
+"""``(tool, arguments, context, timeout seconds, chain id) -> ToolReturned``."""
+
+
+def validation_message(exc: ValidationError) -> str:
+    """A pydantic error as one short line (field: problem; ...)."""
+    parts = [f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()[:3]]
+    return "; ".join(parts)
+
+
+def _failed(tool: Tool, ctx: ToolContext, chain_id: str | None, kind: str, error: str,
+            started: float) -> ToolReturned:
+    return ToolReturned(agent=ctx.agent, call_id=ctx.call_id, tool=tool.name, ok=False, error=error[:1000],
+                        error_kind=kind, chain_id=chain_id,  # type: ignore[arg-type]
+                        duration_ms=round((time.perf_counter() - started) * 1000, 3))
+
+
+def run_live(tool: Tool, arguments: dict[str, Any], ctx: ToolContext, timeout: float,
+             chain_id: str | None = None) -> ToolReturned:
+    """Run ``tool`` now (in a worker thread, at most ``timeout`` seconds)."""
+    started = time.perf_counter()
+    try:
+        args = tool.Arguments.model_validate(arguments)
+    except ValidationError as exc:
+        return _failed(tool, ctx, chain_id, "invalid_arguments", validation_message(exc), started)
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = tool.run(args, ctx)
+        except BaseException as exc:  # noqa: BLE001 - whatever a tool raises, its caller reads it
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name=f"troupe-tool-{tool.name}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return _failed(tool, ctx, chain_id, "timeout", f"{tool.name} did not answer within {timeout:g} s", started)
+    if "error" in box:
+        exc = box["error"]
+        if isinstance(exc, ToolError):
+            return _failed(tool, ctx, chain_id, "refused", str(exc), started)
+        return _failed(tool, ctx, chain_id, "exception", f"{tool.name} raised {type(exc).__name__}: {exc}", started)
+    try:
+        result = box["result"]
+        model = result if isinstance(result, tool.Result) else tool.Result.model_validate(
+            result.model_dump() if isinstance(result, BaseModel) else result)
+    except ValidationError as exc:
+        return _failed(tool, ctx, chain_id, "exception", f"{tool.name} returned an invalid result: "
+                                                         f"{validation_message(exc)}", started)
+    return ToolReturned(agent=ctx.agent, call_id=ctx.call_id, tool=tool.name, ok=True,
+                        result=model.model_dump(mode="json"), chain_id=chain_id,
+                        duration_ms=round((time.perf_counter() - started) * 1000, 3))
+
+
+class RecordedResults:
+    """Replay's runner: every result comes from the replayed run's ``ToolReturned`` events."""
+
+    def __init__(self, store: Any, run_id: str) -> None:
+        self.run_id = run_id
+        self.results: dict[str, ToolReturned] = {
+            rec.event.call_id: rec.event for rec in store.read(run_id=run_id, types=["ToolReturned"])}  # type: ignore[attr-defined]
+
+    def __call__(self, tool: Tool, arguments: dict[str, Any], ctx: ToolContext, timeout: float,
+                 chain_id: str | None = None) -> ToolReturned:
+        found = self.results.get(ctx.call_id)
+        if found is None:
+            raise ReplayDivergenceError(f"tool call {ctx.call_id} ({tool.name}) was never recorded in run "
+                                        f"{self.run_id}: the replay diverged")
+        return found
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call produced: its events (agent-stream events, in order) and the stimuli."""
+
+    events: list[Event]
+    stimuli: list[StimulusPerceived]
+
+
+def _validated(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return tool.Arguments.model_validate(arguments).model_dump(mode="json")
+    except ValidationError:
+        return dict(arguments)
+
+
+def _stimuli(tool: Tool, ret: ToolReturned, arguments: dict[str, Any], ctx: ToolContext) -> list[StimulusPerceived]:
+    source = f"tool {ret.tool}"
+    if not ret.ok:
+        return [StimulusPerceived(agent=ctx.agent, kind="see", source=source,
+                                  content=f"Your {ret.tool} call failed: {ret.error}")]
+    args = tool.Arguments.model_validate(arguments)
+    result = tool.Result.model_validate(ret.result)
+    out = [StimulusPerceived(agent=ctx.agent, kind="see", source=source, content=tool.perceive(args, result))]
+    out += [StimulusPerceived(agent=who, kind="see", source=src, content=text)
+            for who, text, src in tool.deliveries(args, result, ctx) if who in ctx.state.agents]
+    return out
+
+
+def execute(tool: Tool, arguments: dict[str, Any], ctx: ToolContext, runner: Runner,
+            toolset: Any) -> Outcome:
+    """Run one call (a chain's steps in order) with ``runner``; the caller's ``ToolInvoked`` is
+    already recorded. Returns the steps' events, the call's ``ToolReturned`` and the stimuli.
+    ``toolset`` gives each step's configuration and timeout (``config_of``, ``timeout_of``)."""
+    if not isinstance(tool, Chain):
+        ret = runner(tool, arguments, ctx, toolset.timeout_of(tool.name), None)
+        return Outcome([ret], _stimuli(tool, ret, arguments, ctx))
+    events: list[Event] = []
+    previous: BaseModel | None = None
+    last_args: dict[str, Any] = arguments
+    total = 0.0
+    for i, st in enumerate(tool.steps):
+        sub = replace(ctx, call_id=f"{ctx.call_id}/s{i + 1}", config=toolset.config_of(st.tool.name))
+        last_args = _validated(st.tool, st.arguments_from(previous, arguments if i == 0 else None))
+        events.append(ToolInvoked(agent=ctx.agent, call_id=sub.call_id, tool=st.tool.name, arguments=last_args,
+                                  chain_id=ctx.call_id))
+        ret = runner(st.tool, last_args, sub, toolset.timeout_of(st.tool.name), ctx.call_id)
+        events.append(ret)
+        total += ret.duration_ms or 0.0
+        if not ret.ok:
+            final = ToolReturned(agent=ctx.agent, call_id=ctx.call_id, tool=tool.name, ok=False,
+                                 error=f"step {i + 1} ({st.tool.name}) failed: {ret.error}",
+                                 error_kind=ret.error_kind, duration_ms=round(total, 3))
+            return Outcome(events + [final], _stimuli(tool, final, arguments, ctx))
+        previous = st.tool.Result.model_validate(ret.result)
+    final = ToolReturned(agent=ctx.agent, call_id=ctx.call_id, tool=tool.name, ok=True,
+                         result=previous.model_dump(mode="json") if previous else None, duration_ms=round(total, 3))
+    last = tool.steps[-1].tool
+    return Outcome(events + [final], _stimuli(last, final.model_copy(update={"tool": tool.name}), last_args, ctx))
