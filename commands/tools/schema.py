@@ -29,11 +29,23 @@ class _JsonSchema:
         return self.schema
 
 
+UNSUPPORTED = ("minLength", "maxLength")
+"""Keywords OpenAI's strict mode does not accept: dropped from the schema, still validated here."""
+
+
+def _supported(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _supported(v) for k, v in node.items() if k not in UNSUPPORTED}
+    if isinstance(node, list):
+        return [_supported(v) for v in node]
+    return node
+
+
 def call_schema(tool: Tool) -> dict[str, Any]:
     """The strict JSON schema of one call of ``tool``."""
     model = create_model(f"{tool.name}_call", tool=(Literal[tool.name], Field(description=tool.description)),
                          arguments=(tool.Arguments, ...))  # type: ignore[call-overload]
-    return strict_schema(model)
+    return _supported(strict_schema(model))
 
 
 @lru_cache(maxsize=128)

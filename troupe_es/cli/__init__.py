@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("troupe_es.cli.export_cmd", "export", "Export a run's events as JSON lines or parquet."),
     "memory": ("troupe_es.cli.memory_cmd", "memory", "Memory statistics, growth plot and search of a run."),
     "mock-llm": ("troupe_es.cli.mock_llm_cmd", "mock_llm", "The deterministic OpenAI-compatible mock LLM."),
+    "tools": ("troupe_es.cli.tools_cmd", "tools", "The tools agents can hold, with their argument schemas."),
 }
 
 
