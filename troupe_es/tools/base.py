@@ -87,6 +87,10 @@ class Tool:
     capabilities: ClassVar[frozenset[str]] = frozenset({"compute"})
     Arguments: ClassVar[type[BaseModel]] = Args
     Result: ClassVar[type[BaseModel]] = Args
+    inline: ClassVar[bool] = False
+    """True for a tool that only reads the run's state and cannot block (the mailbox, documents
+    and calendar tools): it runs in the caller's thread, without a deadline. Every other tool
+    runs in a worker thread with its timeout."""
 
     def run(self, args: Any, ctx: ToolContext) -> BaseModel:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -29,6 +29,7 @@ class CalendarCreate(Tool):
     name = "calendar_create"
     description = "Put an appointment in your calendar (and your attendees'); it reminds you when it starts."
     capabilities = frozenset({"calendar"})
+    inline = True
     Arguments = CreateArgs
     Result = Created
 
@@ -79,6 +80,7 @@ class CalendarList(Tool):
     name = "calendar_list"
     description = "List the appointments in your calendar, earliest first."
     capabilities = frozenset({"calendar"})
+    inline = True
     Arguments = ListArgs
     Result = Agenda
 

@@ -50,15 +50,30 @@ def check_query(sql: str, datasets: dict[str, str]) -> str:
     return text
 
 
+IN_MEMORY_BYTES = 256 * 1024 * 1024
+"""Datasets up to this file size are read once and kept in memory (keyed by path, size and
+modification time); larger ones are scanned from disk by every query."""
+
+
 def frame(path: str) -> Any:
-    """A lazy frame over a dataset file (scanned, not read; cached per path)."""
+    """A lazy frame over a dataset file: cached in memory when small enough, else a scan."""
+    import os
+
     import polars as pl
 
+    stat = os.stat(path)
+    key = f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
     with _LOCK:
-        lf = _FRAMES.get(path)
+        lf = _FRAMES.get(key)
         if lf is None:
-            lf = pl.scan_parquet(path) if path.lower().endswith(".parquet") else pl.scan_csv(path)
-            _FRAMES[path] = lf
+            parquet = path.lower().endswith(".parquet")
+            if stat.st_size <= IN_MEMORY_BYTES:
+                lf = (pl.read_parquet(path) if parquet else pl.read_csv(path)).lazy()
+            else:
+                lf = pl.scan_parquet(path) if parquet else pl.scan_csv(path)
+            if len(_FRAMES) >= 16:
+                _FRAMES.clear()
+            _FRAMES[key] = lf
         return lf
 
 

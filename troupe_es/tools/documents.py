@@ -25,6 +25,7 @@ class DocumentWrite(Tool):
     name = "document_write"
     description = "Write a new document (a report, notes, a memo) with a title and Markdown content."
     capabilities = frozenset({"documents"})
+    inline = True
     Arguments = WriteArgs
     Result = Saved
 
@@ -50,6 +51,7 @@ class DocumentRevise(Tool):
     name = "document_revise"
     description = "Replace the content of a document you wrote with a new revision."
     capabilities = frozenset({"documents"})
+    inline = True
     Arguments = ReviseArgs
     Result = Saved
 
@@ -82,6 +84,7 @@ class DocumentList(Tool):
     name = "document_list"
     description = "List the documents written in this run."
     capabilities = frozenset({"documents"})
+    inline = True
     Arguments = ListArgs
     Result = DocList
 

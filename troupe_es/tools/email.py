@@ -31,6 +31,7 @@ class EmailSend(Tool):
     name = "email_send"
     description = "Send an email to a person in your world; they read it before their next turn."
     capabilities = frozenset({"mailbox"})
+    inline = True
     Arguments = SendArgs
     Result = Sent
 
@@ -64,6 +65,7 @@ class EmailReply(Tool):
     name = "email_reply"
     description = "Reply to an email in your inbox; the reply goes to its sender."
     capabilities = frozenset({"mailbox"})
+    inline = True
     Arguments = ReplyArgs
     Result = Sent
 
@@ -107,6 +109,7 @@ class EmailList(Tool):
     name = "email_list"
     description = "List the emails in your inbox or sent folder (newest last)."
     capabilities = frozenset({"mailbox"})
+    inline = True
     Arguments = ListArgs
     Result = Listing
 
@@ -141,6 +144,7 @@ class EmailRead(Tool):
     name = "email_read"
     description = "Read one email of your inbox or sent folder by its id."
     capabilities = frozenset({"mailbox"})
+    inline = True
     Arguments = ReadArgs
     Result = Mail
 

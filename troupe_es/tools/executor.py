@@ -8,6 +8,7 @@ returns the ``ToolReturned`` the replayed run recorded and runs nothing.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,58 @@ from troupe_es.tools.chain import Chain
 
 Runner = Callable[[Tool, dict[str, Any], ToolContext, float, str | None], ToolReturned]
 """``(tool, arguments, context, timeout seconds, chain id) -> ToolReturned``."""
+
+
+class Workers:
+    """Daemon worker threads that run tools; a call waits for its result until a deadline.
+
+    A worker is reused once its tool returns; a new one starts whenever none is idle, so a call
+    never waits behind another one, and a tool that never returns holds only its own (daemon)
+    thread, which does not keep the process alive."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            job()
+            with self._lock:
+                self._idle += 1
+
+    def run(self, work: Callable[[], Any], timeout: float) -> dict[str, Any] | None:
+        """``{"result": ...}`` or ``{"error": exception}``; None when ``timeout`` passed first."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def job() -> None:
+            try:
+                box["result"] = work()
+            except BaseException as exc:  # noqa: BLE001 - whatever a tool raises, its caller reads it
+                box["error"] = exc
+            done.set()
+
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        if start:
+            threading.Thread(target=self._loop, name="troupe-tool", daemon=True).start()
+        self._jobs.put(job)
+        return box if done.wait(timeout) else None
+
+
+_WORKERS = Workers()
+
+
+def inline(work: Callable[[], Any]) -> dict[str, Any]:
+    """Run ``work`` in this thread, as :meth:`Workers.run` would report it."""
+    try:
+        return {"result": work()}
+    except Exception as exc:  # noqa: BLE001 - whatever a tool raises, its caller reads it
+        return {"error": exc}
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -46,18 +99,8 @@ def run_live(tool: Tool, arguments: dict[str, Any], ctx: ToolContext, timeout: f
         args = tool.Arguments.model_validate(arguments)
     except ValidationError as exc:
         return _failed(tool, ctx, chain_id, "invalid_arguments", validation_message(exc), started)
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["result"] = tool.run(args, ctx)
-        except BaseException as exc:  # noqa: BLE001 - whatever a tool raises, its caller reads it
-            box["error"] = exc
-
-    worker = threading.Thread(target=work, name=f"troupe-tool-{tool.name}", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
+    box = inline(lambda: tool.run(args, ctx)) if tool.inline else _WORKERS.run(lambda: tool.run(args, ctx), timeout)
+    if box is None:
         return _failed(tool, ctx, chain_id, "timeout", f"{tool.name} did not answer within {timeout:g} s", started)
     if "error" in box:
         exc = box["error"]
