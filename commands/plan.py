@@ -42,6 +42,7 @@ class RunPlan:
     max_actions: int = 15
     budget: dict[str, float] | None = None
     record: dict[str, Any] = field(default_factory=dict)
+    schedule: tuple[dict[str, Any], ...] = ()  # the scenario's schedule: entries (docs/schedule.md)
 
     def with_script(self, script: list[dict[str, Any]]) -> "RunPlan":
         """The same plan running another script (a fork's tail); the record follows."""
@@ -114,4 +115,4 @@ def plan_from_scenario(scenario: Any, *, record: dict[str, Any] | None = None,
         interventions=_interventions(record.get("interventions") or []),
         max_actions=int(record.get("max_actions_per_turn") or 15),
         budget={k: v for k, v in (record.get("budget") or {}).items() if v is not None} or None,
-        record=record)
+        record=record, schedule=tuple(record.get("schedule") or ()))

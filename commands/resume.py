@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from troupe_es.commands.models import FinishStep, InterruptRun, ResumeRun
+from troupe_es.commands.schedule import awake, fire_due
 from troupe_es.commands.step import after_turns, apply_interventions, draw_order, play_turns
 from troupe_es.errors import SimulationError
 from troupe_es.events import RandomDrawn, RunInterrupted, RunResumed, StepCompleted
@@ -150,8 +151,9 @@ def finish_step(cmd: FinishStep, bus: "MessageBus") -> list["Recorded"]:
     recorded: list[Recorded] = []
     if step_info.order is None:
         pending = [iv for iv in bus.settings.interventions if iv.name not in step_info.interventions]
+        fire_due(bus, name, started.event_id)
         apply_interventions(bus, name, step, started.event_id, pending)
-        order = draw_order(bus.state, name, step)
+        order = awake(bus.state, name, draw_order(bus.state, name, step))
         recorded += bus.record([bus.new("run", RandomDrawn(purpose=f"agent order {name} step {step}", value=order),
                                         world=name, causation_id=started.event_id)])
         snapshot = None

@@ -35,6 +35,8 @@ from troupe_es.commands.models import (
 )
 from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
+from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
+from troupe_es.scenario.schedule import item_arguments
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -104,6 +106,10 @@ def line_commands(line: dict[str, Any], world: str) -> Iterator[Any]:
         spec = line["poll"]
         yield AskPoll(world=world, question=spec["question"], options=tuple(spec["options"]),
                       agents=tuple(spec.get("to") or ()))
+    elif "schedule" in line:
+        yield ScheduleItem(world=world, **item_arguments(line["schedule"], source="script"))
+    elif "cancel" in line:
+        yield CancelSchedule(world=world, id=str(line["cancel"]), reason="script")
     else:
         raise SimulationError(f"unknown script line {line!r}")
 
@@ -125,6 +131,8 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
     for a, b, relation in w.relations:
         if (*sorted((a, b)), relation) not in bus.state.worlds[w.name].relations:
             bus.handle(Relate(world=w.name, between=(a, b), relation=relation))
+    for entry in plan.schedule[bus.state.schedule.sequence:]:  # the scenario's items come first
+        bus.handle(ScheduleItem(world=w.name, **item_arguments(entry, source="scenario")))
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
@@ -225,6 +233,11 @@ def drive(bus: "MessageBus", commands: Iterable[Any], started: float) -> RunOutc
         for command in commands:
             bus.handle(command)
             steps += isinstance(command, (AdvanceStep, FinishStep))
+            idle = quiescent(bus.state) if isinstance(command, (AdvanceStep, FinishStep)) else None
+            if idle is not None:  # stop_when_idle: the run ends itself, saying why
+                wall = time.perf_counter() - started
+                bus.handle(StopIdleRun(steps=steps, reason=idle, wall_seconds=wall))
+                return RunOutcome(bus.run_id, "completed", steps, wall)
     except BudgetExceededError as exc:
         bus.handle(InterruptRun(cause="budget", reason=one_line(exc)))
         return outcome("budget-exceeded", exc)

@@ -19,6 +19,7 @@ from troupe_es.commands.deliver import deliveries
 from troupe_es.commands.handlers import broadcast, perceive
 from troupe_es.commands.interventions import Intervention, due
 from troupe_es.commands.models import AdvanceStep, Broadcast, Perceive, TakeTurn
+from troupe_es.commands.schedule import awake, fire_due, jump_clock
 from troupe_es.commands.turn import Contributions, build_turn_messages, contributions, decide_capabilities, decide_turn
 from troupe_es.domain import RunState
 from troupe_es.errors import SimulationError, TroupeError
@@ -220,19 +221,23 @@ def advance_step(cmd: AdvanceStep, bus: "MessageBus") -> list["Recorded"]:
     if not world.members:
         raise SimulationError(f"world {cmd.world!r} has no agents")
     step = world.step
+    name = cmd.world
+    jumped = jump_clock(bus, name)
+    if jumped:
+        world = bus.state.worlds[name]
     start = world.clock_dt()
     seconds = cmd.step_seconds or world.step_seconds
-    name = cmd.world
     try:
         end = start + timedelta(seconds=seconds) if start else None
     except OverflowError:
         raise SimulationError(f"world {name!r}: step {step} would take the simulated clock past the year 9999 "
                               f"(it is {start.isoformat()})") from None
-    recorded: list[Recorded] = []
+    recorded: list[Recorded] = list(jumped)
     started = bus.record([bus.new(f"world/{name}", StepStarted(world=name, step=step), sim_time=start)])[0]
     recorded.append(started)
+    recorded += fire_due(bus, name, started.event_id)
     apply_interventions(bus, name, step, started.event_id)
-    order = draw_order(bus.state, name, step)
+    order = awake(bus.state, name, draw_order(bus.state, name, step))
     recorded += bus.record([bus.new("run", RandomDrawn(purpose=f"agent order {name} step {step}", value=order),
                                     world=name, causation_id=started.event_id)])
     records, failure = play_turns(bus, name, order, step=step, causation_id=started.event_id)

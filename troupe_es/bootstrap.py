@@ -36,6 +36,7 @@ from troupe_es.commands.notebook import announce
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
+from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
 from troupe_es.commands.step import advance_step, take_turn
 from troupe_es.commands.tools import ToolsCapability
 from troupe_es.domain import RunState
@@ -63,6 +64,7 @@ HANDLERS: dict[type, Handler] = {
     InterruptRun: interrupt_run,
     ResumeRun: resume_run,
     FinishStep: finish_step,
+    **SCHEDULE_HANDLERS,
 }
 """Command type → handler: the whole write side at a glance."""
 
@@ -74,6 +76,9 @@ TOOL_REGISTRY = core_registry()
 """The tool kits a scenario's ``tools:`` section can switch on (the tools port)."""
 TOOLS = ToolsCapability(TOOL_REGISTRY)
 CAPABILITIES += (TOOLS,)
+SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS}
+"""Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
+here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
 
 
 def services() -> dict[str, Any]:
@@ -83,7 +88,7 @@ def services() -> dict[str, Any]:
     global _EMBEDDINGS
     if _EMBEDDINGS is None:
         _EMBEDDINGS = Embeddings()
-    return {"embeddings": _EMBEDDINGS}
+    return {"embeddings": _EMBEDDINGS, "schedule_reactions": SCHEDULE_REACTIONS}
 
 
 _EMBEDDINGS: Any = None

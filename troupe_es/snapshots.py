@@ -52,6 +52,7 @@ def state_dict(state: RunState) -> dict:
     data = dict(vars(state))
     data["agents"] = {name: _agent_dict(a) for name, a in state.agents.items()}
     data["worlds"] = {name: dict(vars(w)) for name, w in state.worlds.items()}
+    data["schedule"] = state.schedule.to_dict()
     return data
 
 

@@ -75,10 +75,10 @@ CASES = [
     (lambda t: t.replace("run: 1", "run: {steps: 2, step: nope}"),
      "s.yaml: script[1].run.step: invalid duration 'nope': use e.g. 30s, 15m, 1h, 1h30m or 1d"),
     (lambda t: t.replace("run: 1", "rn: 1"), "s.yaml: script[1].rn: unknown script step (did you mean run? use one "
-                                             "of broadcast, tell, see, think, goal, run, make_accessible, relate, poll)"),
+                                             "of broadcast, tell, see, think, goal, run, make_accessible, relate, poll, schedule, cancel)"),
     (lambda t: t.replace("run: 1", "run: 1\n    broadcast: x"), "s.yaml: script[1]: one step per line, got run, broadcast"),
     (lambda t: t.replace("  - run: 1", "  - run 1"), "s.yaml: script[1]: each script step needs exactly one of "
-                                                     "broadcast, tell, see, think, goal, run, make_accessible, relate, poll"),
+                                                     "broadcast, tell, see, think, goal, run, make_accessible, relate, poll, schedule, cancel"),
     (lambda t: t + "  - poll: {question: q, options: [A]}\n",
      "s.yaml: script[2].poll.options: list should have at least 2 items after validation, not 1"),
     (lambda t: t + "  - poll: {question: q, options: [A, A]}\n", "s.yaml: script[2].poll.options: duplicate option 'A'"),

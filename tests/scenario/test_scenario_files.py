@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from troupe_es.errors import ScenarioError
+from troupe_es.scenario.steps import CancelStep, ScheduleStep
 from troupe_es.scenario import (
     STEP_KINDS,
     BroadcastStep,
@@ -104,6 +105,8 @@ script:
   - make_accessible: everyone
   - relate: {between: [A, C], relation: friends}
   - poll: {question: "which?", options: [x, y], to: [A, B]}
+  - schedule: {id: later, in: 2h, tell: {to: B, text: ping}}
+  - cancel: later
 """
 
 
@@ -111,7 +114,7 @@ def test_every_script_step_parses_to_its_class_and_records_its_yaml_shape(tmp_pa
     scenario = load_scenario(write(tmp_path, EVERY_STEP))
     assert [type(s) for s in scenario.script] == [BroadcastStep, TellStep, SeeStep, ThinkStep, GoalStep, RunStep,
                                                    RunStep, MakeAccessibleStep, MakeAccessibleStep, RelateStep,
-                                                   PollStep]
+                                                   PollStep, ScheduleStep, CancelStep]
     assert {type(s).kind for s in scenario.script} == set(STEP_KINDS)
     assert scenario.script[1].tell.from_ == "moderator" and scenario.script[6].run == RunSteps(steps=1, step="30s")
     assert scenario.total_steps == 3 and scenario.world.start == datetime(2026, 2, 3)
@@ -122,7 +125,9 @@ def test_every_script_step_parses_to_its_class_and_records_its_yaml_shape(tmp_pa
         {"goal": {"to": "A", "text": "win"}}, {"run": 2}, {"run": {"steps": 1, "step": "30s"}},
         {"make_accessible": ["A", "B"]}, {"make_accessible": "everyone"},
         {"relate": {"between": ["A", "C"], "relation": "friends"}},
-        {"poll": {"question": "which?", "options": ["x", "y"], "to": ["A", "B"]}}]
+        {"poll": {"question": "which?", "options": ["x", "y"], "to": ["A", "B"]}},
+        {"schedule": {"id": "later", "in": "2h", "tell": {"to": "B", "text": "ping"}, "priority": 0}},
+        {"cancel": "later"}]
     assert record["interventions"][1] == {"name": "i2", "when": {"every": 2},
                                           "do": {"tell": {"to": "A", "text": "psst", "from": "B"}}}
     assert record["llm"] == {"model": "m1", "temperature": 0.2, "max_tokens": 300, "stop": ["\n"]}

@@ -171,6 +171,29 @@ class World:
             self._sim.bus.handle(AdvanceStep(world=self.name, step_seconds=seconds))
         return self
 
+    def schedule(self, *, id: str | None = None, at: str | datetime | None = None,
+                 in_: str | float | timedelta | None = None, every: str | float | timedelta | None = None,
+                 cron: str | None = None, priority: int = 0, deadline: str | float | timedelta | None = None,
+                 broadcast: str | None = None, tell: dict[str, str] | None = None,
+                 think: dict[str, str] | None = None, see: dict[str, str] | None = None,
+                 goal: dict[str, str] | None = None, kind: str | None = None,
+                 data: dict[str, Any] | None = None) -> str:
+        """Put an item on this world's schedule (docs/schedule.md); returns its id. It fires at
+        the first step starting at or after its due time: ``at`` ("09:00" or a datetime),
+        ``in_`` (after the clock), ``every`` (recurring) or ``cron`` ("0 9 * * 1-5")."""
+        from troupe_es.api.schedule import item_command
+
+        cmd = item_command(self.name, id=id, at=at, in_=in_, every=every, cron=cron, priority=priority,
+                           deadline=deadline, broadcast=broadcast, tell=tell, think=think, see=see, goal=goal,
+                           kind=kind, data=data)
+        return self._sim.bus.handle(cmd)[-1].event.schedule_id
+
+    def cancel(self, id: str, reason: str = "") -> bool:
+        """Take the pending item ``id`` off this world's schedule; False if it was not pending."""
+        from troupe_es.commands.schedule import CancelSchedule
+
+        return bool(self._sim.bus.handle(CancelSchedule(world=self.name, id=id, reason=reason)))
+
     def poll(self, question: str, options: Sequence[str], people: Iterable[Person | str] = ()) -> dict[str, int]:
         """Ask a poll; returns the tally (option → votes)."""
         names = tuple(p.name if isinstance(p, Person) else p for p in people)
@@ -306,6 +329,23 @@ class Simulation:
     def worlds(self) -> dict[str, World]:
         """Every world of the run by name."""
         return {name: World(self, name) for name in self.state.worlds}
+
+    def schedule(self, world: str | None = None, **item: Any) -> str:
+        """:meth:`World.schedule` on ``world`` (default: the run's first world); returns the id."""
+        return self._world_named(world).schedule(**item)
+
+    def cancel(self, id: str, world: str | None = None, reason: str = "") -> bool:
+        """:meth:`World.cancel` on ``world`` (default: the run's first world)."""
+        return self._world_named(world).cancel(id, reason)
+
+    def _world_named(self, world: str | None) -> World:
+        if world is None:
+            if not self.state.worlds:
+                from troupe_es.errors import SimulationError
+
+                raise SimulationError("schedule: create a world first")
+            world = next(iter(self.state.worlds))
+        return World(self, world)
 
     def replay(self, *, until: int | None = None, verify: bool = True) -> Any:
         """Re-execute this run from its recorded commands with every LLM answer taken from the log

@@ -136,11 +136,31 @@ def render_state(state: RunState, *, agent: str | None = None, plain: bool = Fal
     parts: list[RenderableType] = [head, *extra]
     if state.worlds:
         parts.append(section("worlds", render_world_table(state, plain), plain, style="blue"))
+    book = state.schedule
+    if book.pending or book.fired or book.missed or book.cancelled:
+        parts.append(section("schedule", render_schedule(state, plain), plain, style="magenta"))
     names = [agent] if agent else list(state.agents)
     parts += [render_agent(state, n, plain=plain) for n in names]
     if not names:
         parts.append(Text("no agents yet", style="dim"))
     return Group(*parts)
+
+
+def render_schedule(state: RunState, plain: bool) -> RenderableType:
+    """The pending schedule in firing order, then the counters."""
+    from troupe_es.domain.schedule import schedule_summary
+
+    summary = schedule_summary(state.schedule)
+    table = Table(box=None if plain else box.SIMPLE, pad_edge=False, padding=(0, 1))
+    for column in ("due", "id", "world", "kind", "priority", "recurs", "what"):
+        table.add_column(column, overflow="fold")
+    for it in summary["pending"]:
+        recurs = it["cron"] or (f"every {it['every_seconds']:g}s" if it["every_seconds"] else "-")
+        table.add_row(it["due"], it["id"], it["world"], it["kind"], str(it["priority"]), recurs,
+                      escape(clip(json.dumps(it["data"], ensure_ascii=False), 80)))
+    counters = Text(f"pending {len(summary['pending'])}; fired {summary['fired']}; missed {summary['missed']}; "
+                    f"cancelled {summary['cancelled']}; clock jumps {summary['jumps']}", style="dim")
+    return Group(table, counters) if summary["pending"] else counters
 
 
 def _change_text(change: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.tools import TOOL_HANDLERS
+from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
 from troupe_es.events.envelope import Recorded
@@ -173,7 +174,10 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
     **TOOL_HANDLERS,
+    **SCHEDULE_HANDLERS,
 }
+for _type, _also in SCHEDULE_ALSO.items():
+    _HANDLERS[_type] = chained(_HANDLERS.get(_type), _also)
 
 STATE_EVENT_TYPES = frozenset(_HANDLERS)
 """The event types that change a :class:`RunState` (readers may fetch only these)."""

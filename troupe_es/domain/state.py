@@ -13,6 +13,7 @@ from typing import Any
 
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.tools import ToolsState
+from troupe_es.domain.schedule import ScheduleBook
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -107,6 +108,7 @@ class RunState:
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
     tools_config: dict[str, Any] | None = None  # the scenario's tools: section (None: no tools)
     tools: ToolsState = field(default_factory=ToolsState)  # open calls, mailboxes, documents, calendars
+    schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -135,6 +137,8 @@ class RunState:
             w["relations"] = tuple(tuple(x) for x in w.get("relations", ()))
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
+        if "schedule" in rest:
+            rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         rest["tools"] = ToolsState.from_dict(rest.get("tools") or {})
         return cls(agents=agents, worlds=worlds, **rest)

@@ -47,6 +47,13 @@ from troupe_es.events.run import (
     StepStarted,
 )
 from troupe_es.events.tools import ToolInvoked, ToolReturned
+from troupe_es.events.schedule import (
+    ClockJumped,
+    EventScheduled,
+    ScheduleCancelled,
+    ScheduledEventFired,
+    ScheduledEventMissed,
+)
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.world import (
     AccessibilityChanged,
@@ -90,5 +97,6 @@ __all__ = [
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",
     "decode_event", "event_class", "event_classes", "iso_utc", "sha256_hex", "upcast", "upcaster",
     "volatile",
+    "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
 ]
 __all__ += ["ToolInvoked", "ToolReturned"]

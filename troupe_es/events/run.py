@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_serializer
 
 from troupe_es.events.base import Event, UtcDatetime, volatile
 
@@ -62,6 +62,17 @@ class RunCompleted(Event):
     wall_seconds: float | None = volatile(description="Wall-clock duration of the run.")
     cache: dict[str, int] | None = volatile(
         default=None, description="LLM cache counters of this execution: hits, misses, evictions.")
+    reason: str | None = Field(
+        default=None, description="Why the run stopped before its script ended, e.g. 'idle: no agent acted "
+                                  "for 3 steps' (stop_when_idle); absent when the script ran to its end.")
+
+    @model_serializer(mode="wrap")
+    def _without_empty_reason(self, handler: Any) -> dict[str, Any]:
+        """Serialized without ``reason`` when there is none (older runs' hashes hold)."""
+        data = handler(self)
+        if data.get("reason") is None:
+            data.pop("reason", None)
+        return data
 
 
 class RunFailed(Event):

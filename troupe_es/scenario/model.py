@@ -104,6 +104,7 @@ class WorldSpec(Strict):
     everyone_accessible: bool = True
     type: Literal["world", "social_network"] = "world"
     relations: list[Relation] = Field(default_factory=list)
+    skip_idle: bool = False  # docs/schedule.md: dormant agents skip their turns, the clock jumps to the next due item
 
     @model_validator(mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from troupe_es import limits
 from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
+from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import steps as s
 from troupe_es.tools.config import ToolsSpec
 
@@ -46,6 +47,8 @@ class ScenarioFields(m.Strict):
     memory: m.MemorySpec | None = None
     tools: ToolsSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
+    schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
+    stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
 
 
 class Scenario(ScenarioFields):
@@ -90,6 +93,12 @@ class Scenario(ScenarioFields):
             record["memory"] = self.memory.model_dump(mode="json")
         if self.tools is not None:  # absent otherwise, like memory
             record["tools"] = self.tools.model_dump(mode="json")
+        if not self.world.skip_idle:  # absent when off, like schedule and stop_when_idle: hashes hold
+            record["world"].pop("skip_idle", None)
+        if self.schedule:
+            record["schedule"] = [e.model_dump(mode="json", exclude_none=True, by_alias=True) for e in self.schedule]
+        if self.stop_when_idle is not None:
+            record["stop_when_idle"] = self.stop_when_idle
         return record
 
     @classmethod
@@ -113,7 +122,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         None: Scenario, "llm": m.LLMSettings, "budget": m.BudgetSpec, "world": m.WorldSpec,
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
-        "poll": s.PollSpec, "memory": m.MemorySpec}
+        "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary["tools"] = model_vocabulary(ToolsSpec)
@@ -182,6 +191,7 @@ def check_names(scenario: Scenario, where: str) -> None:
         check(f"memory.personas.{name}", name)
     for path, name in (scenario.tools.agent_refs() if scenario.tools else ()):
         check(path, name)
+    sch.check_schedule(scenario.schedule, scenario.script, check, where)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
 
 from troupe_es.limits import MAX_POLL_OPTIONS, MAX_STEPS_PER_RUN_LINE
 from troupe_es.scenario.model import Relation, Say, Strict, TellSpec, parse_duration
+from troupe_es.scenario.schedule import ScheduleSpec
 
 
 def _non_negative(value: Any) -> Any:
@@ -176,8 +177,25 @@ class PollStep(_Step):
         return [(f"poll.to[{i}]", name) for i, name in enumerate(self.poll.to or ())]
 
 
+class ScheduleStep(_Step):
+    """``schedule: {in: 2h, broadcast: ...}``: put an item on the schedule now (docs/schedule.md)."""
+
+    kind: ClassVar[str] = "schedule"
+    schedule: ScheduleSpec
+
+    def agent_refs(self) -> list[tuple[str, str]]:
+        return [(f"schedule.{path}", name) for path, name in self.schedule.agent_refs()]
+
+
+class CancelStep(_Step):
+    """``cancel: ID``: take the pending item ``ID`` off the schedule."""
+
+    kind: ClassVar[str] = "cancel"
+    cancel: str = Field(min_length=1)
+
+
 STEP_CLASSES: tuple[type[_Step], ...] = (BroadcastStep, TellStep, SeeStep, ThinkStep, GoalStep, RunStep,
-                                          MakeAccessibleStep, RelateStep, PollStep)
+                                          MakeAccessibleStep, RelateStep, PollStep, ScheduleStep, CancelStep)
 STEP_KINDS: tuple[str, ...] = tuple(cls.kind for cls in STEP_CLASSES)
 
 
