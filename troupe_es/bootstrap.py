@@ -39,6 +39,7 @@ from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
 from troupe_es.commands.step import advance_step, take_turn
 from troupe_es.commands.tools import ToolsCapability
+from troupe_es.commands.tools.reminders import REMINDER_KIND, on_calendar
 from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
 from troupe_es.runtime import Handler, MessageBus, Observer, RuntimeSettings
@@ -79,6 +80,7 @@ CAPABILITIES += (TOOLS,)
 SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS}
 """Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
 here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
+SCHEDULE_REACTIONS[REMINDER_KIND] = on_calendar
 
 
 def services() -> dict[str, Any]:

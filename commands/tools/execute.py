@@ -55,4 +55,7 @@ def run_pending(bus: "MessageBus", toolset: Any, world: str, causation_id: str |
         batch += [bus.new(f"agent/{call.agent}", event, world=world, causation_id=causation_id)
                   for event in outcome.events]
         batch += [bus.new(f"agent/{s.agent}", s, world=world, causation_id=causation_id) for s in outcome.stimuli]
-    return bus.record(batch)
+    recorded = bus.record(batch)
+    from troupe_es.commands.tools.reminders import schedule_reminders
+
+    return recorded + schedule_reminders(bus, world, [r for o in outcomes for r in o.reminders])

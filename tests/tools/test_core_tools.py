@@ -51,9 +51,9 @@ def test_web_search_results_carry_document_and_chunk_ids(tmp_path):
     replay_ok(store, run_id)
 
 
-def test_calendar_appointments_are_created_listed_and_sent_to_attendees(tmp_path):
+def test_calendar_appointments_are_created_sent_to_attendees_and_fire_through_the_scheduler(tmp_path):
     store = f"sqlite:///{tmp_path}/t.db"
-    run_id = run(scenario(tmp_path, {"calendar": {}}, steps=4), store)
+    run_id = run(scenario(tmp_path, {"calendar": {}}, steps=5), store)
     created = [e for e in returned(store, run_id, "calendar_create") if e.ok]
     assert created, "the mock made no calendar_create call"
     from troupe_es.projections.tools import calendars, tools_state
@@ -61,7 +61,17 @@ def test_calendar_appointments_are_created_listed_and_sent_to_attendees(tmp_path
 
     with open_store(store) as s:
         cal = calendars(tools_state(s, run_id))
-    assert created[0].result["appointment_id"] in [a["appointment_id"] for a in cal[created[0].agent]]
+    first = created[0]
+    assert first.result["appointment_id"] in [a["appointment_id"] for a in cal[first.agent]]
+    scheduled = [r.event for r in events(store, run_id, "EventScheduled") if r.event.kind == "calendar"]
+    assert first.result["appointment_id"] in [e.schedule_id for e in scheduled]
+    fired = [r for r in events(store, run_id, "ScheduledEventFired")
+             if r.event.schedule_id == first.result["appointment_id"]]
+    assert fired, "the reminder did not fire through the scheduler"
+    assert fired[0].sim_time.isoformat().startswith(first.result["start"][:16])
+    reminders = [r.event for r in events(store, run_id, "StimulusPerceived")
+                 if r.event.source == "calendar" and r.position > fired[0].position]
+    assert first.agent in [s.agent for s in reminders] and "Reminder:" in reminders[0].content
     replay_ok(store, run_id)
 
 

@@ -95,6 +95,9 @@ class Tool:
     def run(self, args: Any, ctx: ToolContext) -> BaseModel:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def warm_up(self, ctx: ToolContext) -> None:
+        """Work done once before a call's deadline starts (loading an index); nothing by default."""
+
     def examples(self, ctx: ToolContext) -> Sequence[dict[str, Any]]:
         """Argument examples for the caller's prompt (pure: from ``ctx.state`` only). The mock LLM
         fills a tool call with one of them."""
@@ -102,6 +105,12 @@ class Tool:
 
     def deliveries(self, args: Any, result: BaseModel, ctx: ToolContext) -> Sequence[tuple[str, str, str]]:
         """Stimuli for others besides the caller: ``(agent, text, source)`` (an email's recipient)."""
+        return ()
+
+    def reminders(self, args: Any, result: BaseModel, ctx: ToolContext) -> Sequence[dict[str, Any]]:
+        """Items to put on the run's schedule after a successful call: ``{"kind", "at" (ISO time),
+        "id", "data"}`` each (a calendar appointment's reminder). The scheduler fires them at their
+        simulated time; a reaction registered for the kind turns the firing into stimuli."""
         return ()
 
     def perceive(self, args: Any, result: BaseModel) -> str:

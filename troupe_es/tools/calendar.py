@@ -13,6 +13,10 @@ from troupe_es.events.canonical import iso_utc
 from troupe_es.tools.base import Args, Tool, ToolContext
 
 
+REMINDER_KIND = "calendar"
+"""The scheduled item kind of an appointment's reminder (``troupe_es.commands.tools.reminders``)."""
+
+
 class CreateArgs(Args):
     subject: str = Field(min_length=1, max_length=200)
     start: datetime = Field(description="When it starts (ISO 8601 simulated time, e.g. 2026-03-01T14:00:00).")
@@ -46,6 +50,12 @@ class CalendarCreate(Tool):
         return [(who, f"{ctx.agent} invited you to {args.subject!r} at {result.start} "
                       f"({args.duration_minutes} min).", f"calendar of {ctx.agent}")
                 for who in dict.fromkeys(args.attendees) if who != ctx.agent]
+
+    def reminders(self, args: CreateArgs, result: Created, ctx: ToolContext) -> list[dict[str, Any]]:
+        people = [ctx.agent] + [a for a in dict.fromkeys(args.attendees) if a != ctx.agent]
+        return [{"kind": REMINDER_KIND, "at": result.start, "id": result.appointment_id,
+                 "data": {"subject": args.subject, "owner": ctx.agent, "attendees": people,
+                          "duration_minutes": args.duration_minutes}}]
 
     def perceive(self, args: CreateArgs, result: Created) -> str:
         return f"{args.subject!r} is in your calendar at {result.start} ({result.appointment_id})."

@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -99,6 +99,12 @@ def run_live(tool: Tool, arguments: dict[str, Any], ctx: ToolContext, timeout: f
         args = tool.Arguments.model_validate(arguments)
     except ValidationError as exc:
         return _failed(tool, ctx, chain_id, "invalid_arguments", validation_message(exc), started)
+    prepared = inline(lambda: tool.warm_up(ctx))
+    if "error" in prepared:
+        exc = prepared["error"]
+        return _failed(tool, ctx, chain_id, "refused" if isinstance(exc, ToolError) else "exception",
+                       f"{tool.name} could not start: {type(exc).__name__}: {exc}", started)
+    started = time.perf_counter()
     box = inline(lambda: tool.run(args, ctx)) if tool.inline else _WORKERS.run(lambda: tool.run(args, ctx), timeout)
     if box is None:
         return _failed(tool, ctx, chain_id, "timeout", f"{tool.name} did not answer within {timeout:g} s", started)
@@ -142,6 +148,7 @@ class Outcome:
 
     events: list[Event]
     stimuli: list[StimulusPerceived]
+    reminders: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _validated(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -151,17 +158,20 @@ def _validated(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
         return dict(arguments)
 
 
-def _stimuli(tool: Tool, ret: ToolReturned, arguments: dict[str, Any], ctx: ToolContext) -> list[StimulusPerceived]:
+def _effects(tool: Tool, ret: ToolReturned, arguments: dict[str, Any], ctx: ToolContext,
+             events: list[Event]) -> Outcome:
+    """The call's outcome: its events, the stimuli (the caller's result or error, and any
+    deliveries to others) and the schedule reminders of a successful call."""
     source = f"tool {ret.tool}"
     if not ret.ok:
-        return [StimulusPerceived(agent=ctx.agent, kind="see", source=source,
-                                  content=f"Your {ret.tool} call failed: {ret.error}")]
+        return Outcome(events, [StimulusPerceived(agent=ctx.agent, kind="see", source=source,
+                                                  content=f"Your {ret.tool} call failed: {ret.error}")])
     args = tool.Arguments.model_validate(arguments)
     result = tool.Result.model_validate(ret.result)
-    out = [StimulusPerceived(agent=ctx.agent, kind="see", source=source, content=tool.perceive(args, result))]
-    out += [StimulusPerceived(agent=who, kind="see", source=src, content=text)
-            for who, text, src in tool.deliveries(args, result, ctx) if who in ctx.state.agents]
-    return out
+    stimuli = [StimulusPerceived(agent=ctx.agent, kind="see", source=source, content=tool.perceive(args, result))]
+    stimuli += [StimulusPerceived(agent=who, kind="see", source=src, content=text)
+                for who, text, src in tool.deliveries(args, result, ctx) if who in ctx.state.agents]
+    return Outcome(events, stimuli, list(tool.reminders(args, result, ctx)))
 
 
 def execute(tool: Tool, arguments: dict[str, Any], ctx: ToolContext, runner: Runner,
@@ -171,7 +181,7 @@ def execute(tool: Tool, arguments: dict[str, Any], ctx: ToolContext, runner: Run
     ``toolset`` gives each step's configuration and timeout (``config_of``, ``timeout_of``)."""
     if not isinstance(tool, Chain):
         ret = runner(tool, arguments, ctx, toolset.timeout_of(tool.name), None)
-        return Outcome([ret], _stimuli(tool, ret, arguments, ctx))
+        return _effects(tool, ret, arguments, ctx, [ret])
     events: list[Event] = []
     previous: BaseModel | None = None
     last_args: dict[str, Any] = arguments
@@ -188,9 +198,9 @@ def execute(tool: Tool, arguments: dict[str, Any], ctx: ToolContext, runner: Run
             final = ToolReturned(agent=ctx.agent, call_id=ctx.call_id, tool=tool.name, ok=False,
                                  error=f"step {i + 1} ({st.tool.name}) failed: {ret.error}",
                                  error_kind=ret.error_kind, duration_ms=round(total, 3))
-            return Outcome(events + [final], _stimuli(tool, final, arguments, ctx))
+            return _effects(tool, final, arguments, ctx, events + [final])
         previous = st.tool.Result.model_validate(ret.result)
     final = ToolReturned(agent=ctx.agent, call_id=ctx.call_id, tool=tool.name, ok=True,
                          result=previous.model_dump(mode="json") if previous else None, duration_ms=round(total, 3))
     last = tool.steps[-1].tool
-    return Outcome(events + [final], _stimuli(last, final.model_copy(update={"tool": tool.name}), last_args, ctx))
+    return _effects(last, final, last_args, ctx, events + [final])

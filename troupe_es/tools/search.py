@@ -123,6 +123,11 @@ class WebSearch(Tool):
                                                                                  int(ctx.config.get("top_k") or 3))
         return Hits(results=[Hit(**h) for h in hits], text="\n\n".join(h["text"] for h in hits))
 
+    def warm_up(self, ctx: ToolContext) -> None:
+        """Build (or find) the corpus's index before the call's deadline starts."""
+        if ctx.config.get("documents"):
+            corpus_index(dict(ctx.config), ctx.services["embeddings"])
+
     def perceive(self, args: SearchArgs, result: Hits) -> str:
         found = "; ".join(f"[{h.chunk_id}] {h.title}: {' '.join(h.text.split())[:300]}" for h in result.results)
         return f"Search results for {args.query!r}: {found or 'nothing found'}"
