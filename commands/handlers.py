@@ -47,6 +47,8 @@ def start_run(cmd: StartRun, bus: "MessageBus") -> list["Recorded"]:
     if bus.state.status != "new":
         raise SimulationError(f"run {bus.run_id} has already started")
     memory = cmd.scenario.get("memory")
+    if memory is None and cmd.scenario.get("documents") is not None:  # documents recall with an embedder too
+        memory = {"embedder": cmd.scenario["documents"].get("embedder")}
     embedder = None
     if memory is not None and "embeddings" in bus.services:
         embedder = bus.services["embeddings"].info(memory.get("embedder") or "wordllama", memory.get("embedding_model"))

@@ -176,6 +176,24 @@ class FinishStep(Command):
     step_seconds: float | None = None
 
 
+class IngestDocuments(Command):
+    """Read, chunk and record documents (files or folders) for one agent or (``agent`` None) for
+    everyone. ``base_dir`` (where relative paths start) is volatile: it names a machine's folder."""
+
+    paths: tuple[str, ...]
+    agent: str | None = None
+    chunk_size: int = 1000
+    chunk_overlap: int = 150
+    base_dir: str | None = volatile(default=None)
+
+
+class GroundAgent(Command):
+    """Make an agent grounded in its documents (or, ``grounded=False``, no longer)."""
+
+    agent: str
+    grounded: bool = True
+
+
 def command_classes() -> dict[str, type[Command]]:
     """Every command class by its name (the tag ``CommandIssued`` stores)."""
     return {cls.__name__: cls for cls in Command.__subclasses__()}

@@ -43,6 +43,7 @@ class RunPlan:
     budget: dict[str, float] | None = None
     record: dict[str, Any] = field(default_factory=dict)
     schedule: tuple[dict[str, Any], ...] = ()  # the scenario's schedule: entries (docs/schedule.md)
+    base_dir: str | None = None  # the scenario file's folder (documents are read from there); not recorded
 
     def with_script(self, script: list[dict[str, Any]]) -> "RunPlan":
         """The same plan running another script (a fork's tail); the record follows."""
@@ -115,4 +116,11 @@ def plan_from_scenario(scenario: Any, *, record: dict[str, Any] | None = None,
         interventions=_interventions(record.get("interventions") or []),
         max_actions=int(record.get("max_actions_per_turn") or 15),
         budget={k: v for k, v in (record.get("budget") or {}).items() if v is not None} or None,
-        record=record, schedule=tuple(record.get("schedule") or ()))
+        record=record, schedule=tuple(record.get("schedule") or ()),
+        base_dir=_folder_of(getattr(scenario, "path", None)))
+
+
+def _folder_of(path: str | None) -> str | None:
+    from pathlib import Path
+
+    return str(Path(path).parent) if path else None

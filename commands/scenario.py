@@ -33,6 +33,7 @@ from troupe_es.commands.models import (
     ResumeRun,
     StartRun,
 )
+from troupe_es.commands.documents import ingest_planned
 from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
 from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
@@ -133,6 +134,7 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
             bus.handle(Relate(world=w.name, between=(a, b), relation=relation))
     for entry in plan.schedule[bus.state.schedule.sequence:]:  # the scenario's items come first
         bus.handle(ScheduleItem(world=w.name, **item_arguments(entry, source="scenario")))
+    ingest_planned(bus, plan)
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:

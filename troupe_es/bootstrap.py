@@ -23,6 +23,8 @@ from troupe_es.commands.models import (
     DefinePersona,
     FailRun,
     FinishStep,
+    GroundAgent,
+    IngestDocuments,
     InterruptRun,
     JoinWorld,
     MakeAccessible,
@@ -34,6 +36,7 @@ from troupe_es.commands.models import (
 )
 from troupe_es.commands.notebook import announce
 from troupe_es.commands.memory import MEMORY
+from troupe_es.commands.documents import DOCUMENTS, ground_agent, ingest_documents
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
@@ -66,10 +69,12 @@ HANDLERS: dict[type, Handler] = {
     ResumeRun: resume_run,
     FinishStep: finish_step,
     **SCHEDULE_HANDLERS,
+    IngestDocuments: ingest_documents,
+    GroundAgent: ground_agent,
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY,)
+CAPABILITIES: tuple = (MEMORY, DOCUMENTS)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
 
@@ -171,4 +176,7 @@ def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeS
         from troupe_es.tools.executor import RecordedResults
 
         bus.services["tool_results"] = RecordedResults(gateway.store, replayed)
+    from troupe_es.documents.source import document_source
+
+    bus.services["documents"] = document_source(gateway)  # the files, or a replayed run's chunks
     return bus

@@ -7,7 +7,8 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     TroupeError
     ├── ConfigurationError            bad option, environment or URL
     ├── ScenarioError                 a scenario or persona file is wrong (names file and field)
-    │   └── PersonaMergeError         a fragment conflicts with a persona's scalar field
+    │   ├── PersonaMergeError         a fragment conflicts with a persona's scalar field
+    │   └── DocumentError             a document cannot be found or read (names the file)
     ├── StoreError                    anything the event store refuses or cannot do
     │   ├── StoreUnavailableError     the database cannot be reached or opened
     │   ├── ReadOnlyStoreError        a write to a store opened read-only, or that this user cannot write
@@ -67,6 +68,11 @@ class PersonaMergeError(ScenarioError):
         self.field = field
         self.current = current
         self.value = value
+
+
+class DocumentError(ScenarioError):
+    """A document (``documents:``, ``Simulation.add_documents``) is missing, of an unsupported
+    kind, unreadable, or needs an extra that is not installed; the message names the file."""
 
 
 class StoreError(TroupeError):

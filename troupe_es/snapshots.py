@@ -53,6 +53,8 @@ def state_dict(state: RunState) -> dict:
     data["agents"] = {name: _agent_dict(a) for name, a in state.agents.items()}
     data["worlds"] = {name: dict(vars(w)) for name, w in state.worlds.items()}
     data["schedule"] = state.schedule.to_dict()
+    data["library"] = {"chunks": [dict(vars(c)) for c in state.library.chunks], "grounded": state.library.grounded}
+    data["tools"] = state.tools.to_dict()
     return data
 
 

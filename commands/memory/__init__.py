@@ -91,7 +91,7 @@ class MemoryCapability:
         candidates = items[: len(items) - len(newest)]
         picked = []
         query = query_text(a)
-        if candidates and spec.retrieval_top_k:
+        if candidates and spec.retrieval_top_k and not state.library.is_grounded(agent):  # grounded: documents only
             embedder = embedder_for(state, spec, services)
             relevance = embedder.similarities(list(map(TEXT, candidates)), query, agent=agent)
             picked = rank(candidates, relevance, now_of(state, a), weights_of(spec), spec.retrieval_top_k)

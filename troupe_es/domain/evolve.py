@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from troupe_es.domain.documents import DOCUMENT_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.tools import TOOL_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
@@ -50,7 +51,8 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
                    parent_run_id=e.parent_run_id, fork_position=e.fork_position,
                    memory_config=(e.scenario or {}).get("memory"),
                    embedder=dict(e.embedder) if e.embedder else None,
-                   tools_config=(e.scenario or {}).get("tools"))
+                   tools_config=(e.scenario or {}).get("tools"),
+                   documents_config=(e.scenario or {}).get("documents"))
 
 
 def _persona_defined(s: RunState, r: Recorded, e: Any) -> RunState:
@@ -175,6 +177,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     **MEMORY_HANDLERS,
     **TOOL_HANDLERS,
     **SCHEDULE_HANDLERS,
+    **DOCUMENT_HANDLERS,
 }
 for _type, _also in SCHEDULE_ALSO.items():
     _HANDLERS[_type] = chained(_HANDLERS.get(_type), _also)

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from troupe_es.domain.documents import Library
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.tools import ToolsState
 from troupe_es.domain.schedule import ScheduleBook
@@ -109,6 +110,8 @@ class RunState:
     tools_config: dict[str, Any] | None = None  # the scenario's tools: section (None: no tools)
     tools: ToolsState = field(default_factory=ToolsState)  # open calls, mailboxes, documents, calendars
     schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
+    documents_config: dict[str, Any] | None = None  # the scenario's documents: section (None: none)
+    library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -141,4 +144,5 @@ class RunState:
             rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         rest["tools"] = ToolsState.from_dict(rest.get("tools") or {})
+        rest["library"] = Library.from_dict(rest["library"]) if "library" in rest else Library()
         return cls(agents=agents, worlds=worlds, **rest)

@@ -19,6 +19,7 @@ from troupe_es.events.agent import (
 from troupe_es.events.base import Event, UtcDatetime, event_class, event_classes, volatile
 from troupe_es.events.canonical import canonical_json, content_hash, iso_utc, sha256_hex
 from troupe_es.events.codec import decode_event
+from troupe_es.events.documents import DocumentChunkIngested, GroundingChanged
 from troupe_es.events.envelope import NewEvent, Recorded
 from troupe_es.events.llm import (
     CacheEntryRejected,
@@ -92,6 +93,7 @@ __all__ = [
     "EVENT_ADAPTER", "Event",
     "MemoriesRecalled", "MemoryConsolidated", "MemoryForgotten", "MemoryPressureWarned", "MemoryStored",
     "ReflectionSynthesized",
+    "DocumentChunkIngested", "GroundingChanged",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed", "RunStarted", "StepCompleted",
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",

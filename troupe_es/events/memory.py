@@ -8,7 +8,7 @@ references name events by ``stream@version`` (deterministic too, unlike event id
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -63,6 +63,16 @@ class MemoriesRecalled(Event):
     importance: list[float] = Field(description="Importance component per memory, 0..1.")
     relevance: list[float] = Field(description="Relevance component (cosine similarity) per memory.")
     total: list[float] = Field(description="Weighted total per memory (the ranking).")
+    citations: list[str] = Field(
+        default_factory=list, description="Per memory, where a document chunk comes from (SOURCE#CHUNK, e.g. "
+                                          "brief.md#2); empty when no document chunk was recalled.")
+
+    def payload(self) -> dict[str, Any]:
+        """As :meth:`Event.payload`, without ``citations`` when empty (older runs' hashes hold)."""
+        data = super().payload()
+        if not data.get("citations"):
+            data.pop("citations", None)
+        return data
 
 
 class MemoryConsolidated(Event):

@@ -29,6 +29,7 @@ from troupe_es.personas.files import (
     validate_persona,
     value_at,
 )
+from troupe_es.scenario.documents import split_persona_documents, with_persona_documents
 from troupe_es.scenario.scenario import (
     ResolvedPersona,
     Scenario,
@@ -114,10 +115,12 @@ def resolve(data: Any, where: str, base_dir: Path) -> Scenario:
     if problem is not None:
         raise ScenarioError(f"{where}: {problem[0] or 'scenario'}: {problem[1]}")
     raw = validate(ScenarioFile, data, where)
-    personas = tuple(resolve_persona(entry, i, where, base_dir) for i, entry in enumerate(raw.personas))
+    entries, own_documents = split_persona_documents(raw.personas)
+    personas = tuple(resolve_persona(entry, i, where, base_dir) for i, entry in enumerate(entries))
     fields = {name: getattr(raw, name) for name in ScenarioFields.model_fields}
     if raw.tools is not None:  # paths resolved, the search corpus read in, chains type-checked
         fields["tools"] = raw.tools.resolved(base_dir, where)
+    fields["documents"] = with_persona_documents(raw.documents, own_documents, personas, where, base_dir)
     scenario = Scenario(**fields, personas=personas, path=where)
     check_names(scenario, where)
     check_bounds(scenario, where)

@@ -19,6 +19,7 @@ from troupe_es.scenario import model as m
 from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import steps as s
 from troupe_es.tools.config import ToolsSpec
+from troupe_es.scenario.documents import DocumentsSpec
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class ScenarioFields(m.Strict):
     interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     memory: m.MemorySpec | None = None
     tools: ToolsSpec | None = None
+    documents: DocumentsSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
@@ -99,6 +101,8 @@ class Scenario(ScenarioFields):
             record["schedule"] = [e.model_dump(mode="json", exclude_none=True, by_alias=True) for e in self.schedule]
         if self.stop_when_idle is not None:
             record["stop_when_idle"] = self.stop_when_idle
+        if self.documents is not None:  # likewise
+            record["documents"] = self.documents.model_dump(mode="json")
         return record
 
     @classmethod
@@ -122,7 +126,8 @@ def _vocabulary() -> dict[str | None, set[str]]:
         None: Scenario, "llm": m.LLMSettings, "budget": m.BudgetSpec, "world": m.WorldSpec,
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
-        "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec}
+        "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
+        "documents": DocumentsSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary["tools"] = model_vocabulary(ToolsSpec)
@@ -192,6 +197,8 @@ def check_names(scenario: Scenario, where: str) -> None:
     for path, name in (scenario.tools.agent_refs() if scenario.tools else ()):
         check(path, name)
     sch.check_schedule(scenario.schedule, scenario.script, check, where)
+    for name in (scenario.documents.personas if scenario.documents else {}):
+        check(f"documents.personas.{name}", name)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:
