@@ -77,3 +77,21 @@ def test_bad_documents_settings_are_one_line_errors(tmp_path: Path) -> None:
         res = troupe("run", path, store=store)
         assert res.code == 1 and "Traceback" not in res.err, res.err
         assert needle in res.err and res.err.count("\n") == 1, res.err
+
+
+def test_document_chunks_are_document_memories_in_the_lancedb_index(tmp_path: Path) -> None:
+    import json
+
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    path = write_scenario(tmp_path, documents=["brief.md"], personas=[
+        {"name": "Ana", "age": 30, "documents": ["notes.txt"]}, {"name": "Ben", "age": 41}])
+    run_id = run(path, store)
+    res = troupe("memory", run_id, "--search", "warranty heating element supplier", "-k", "5", "--json",
+                 store=store)
+    assert res.code == 0, res.err
+    hits = json.loads(res.out)["search"]
+    assert hits[0]["kind"] == "document" and hits[0]["agent"] == "Ana" and "Porto" in hits[0]["text"]
+    assert {h["agent"] for h in hits} == {"Ana", "*"}
+    ben = json.loads(troupe("memory", run_id, "--agent", "Ben", "--search", "warranty heating element", "--json",
+                            store=store).out)["search"]
+    assert ben and {h["agent"] for h in ben} == {"*"}  # Ben finds everyone's documents, never Ana's

@@ -310,6 +310,17 @@ class Simulation:
             world.add(*people)
         return world
 
+    def add_documents(self, paths: str | Path | Iterable[str | Path], *, person: Person | str | None = None,
+                      chunk_size: int = 1000, chunk_overlap: int = 150, grounding: bool = False) -> int:
+        """Give documents (files or folders of .md, .txt, .html, .pdf, .docx; relative paths from
+        the working directory) to ``person``, or to everyone; returns how many chunks were recorded
+        (0 when they already were). ``grounding=True`` makes ``person`` know only what its documents
+        say (docs/documents.md)."""
+        from troupe_es.api.documents import add_documents
+
+        return add_documents(self, paths, person=person, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+                             grounding=grounding)
+
     def events(self, *, type: str | Iterable[str] | None = None, agent: str | None = None,
                stream: str | None = None) -> list[Recorded]:
         """This run's events, optionally filtered."""
