@@ -114,3 +114,21 @@ def test_tools_command_lists_every_tool_with_its_argument_schema(tmp_path):
     assert tools["email_send"]["capabilities"] == ["mailbox"]
     text = troupe("tools")
     assert text.code == 0 and "email_send" in text.out
+
+
+def test_web_search_also_searches_the_scenarios_documents(tmp_path):
+    import yaml
+
+    store = f"sqlite:///{tmp_path}/t.db"
+    path = scenario(tmp_path, {"web_search": {"embedder": "hash"}})
+    (tmp_path / "brief.md").write_text("# Nimbus brief\n\nThe Nimbus bottle costs 39 euros at launch.\n")
+    data = yaml.safe_load(open(path))
+    data["documents"] = {"paths": ["brief.md"]}
+    open(path, "w").write(yaml.safe_dump(data, sort_keys=False))
+    run_id = run(path, store)
+    ok = [e for e in returned(store, run_id, "web_search") if e.ok]
+    assert ok, "the mock made no web_search call"
+    ingested = {r.event.chunk_id for r in events(store, run_id, "DocumentChunkIngested")}
+    assert ok[0].result["results"][0]["chunk_id"] in ingested
+    assert ok[0].result["results"][0]["document_id"] == "brief.md"
+    replay_ok(store, run_id)

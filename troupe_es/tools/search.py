@@ -1,6 +1,7 @@
 """Web search, offline: a search over a local corpus — the scenario's ``search_corpus:`` folder,
-read when the scenario is loaded and recorded with it in ``RunStarted`` — through a lancedb
-index of its chunks (no internet). Results carry document and chunk ids; replay reads them from
+read when the scenario is loaded and recorded with it in ``RunStarted``, and the scenario's
+``documents:`` as ingested into the run (``DocumentChunkIngested``) — through a lancedb index of
+their chunks (no internet). Results carry document and chunk ids; replay reads them from
 the recorded ``ToolReturned`` and never queries the index."""
 
 from __future__ import annotations
@@ -43,52 +44,66 @@ def chunk(text: str, size: int) -> list[str]:
     return chunks
 
 
+def corpus_rows(config: dict[str, Any], state: Any) -> list[dict[str, Any]]:
+    """What web search searches: the ``search_corpus`` documents (chunked here, everyone's) and
+    the scenario's documents ingested into the run (``DocumentChunkIngested``, with their owner)."""
+    size = int(config.get("chunk_chars") or 600)
+    rows = [{"document_id": d["document_id"], "chunk_id": f"{d['document_id']}#{i}", "title": d["title"],
+             "text": text, "owner": ""}
+            for d in config.get("documents") or [] for i, text in enumerate(chunk(d["text"], size))]
+    library = getattr(state, "library", None)
+    for c in getattr(library, "chunks", ()):
+        rows.append({"document_id": c.source, "chunk_id": c.id, "title": c.title, "text": c.text,
+                     "owner": c.agent or ""})
+    return rows
+
+
 class CorpusIndex:
-    """A lancedb table of a corpus's chunks and their vectors (built once per corpus and
+    """A lancedb table of the searchable chunks and their vectors (built once per content and
     embedder in this process, in a temporary folder)."""
 
-    def __init__(self, documents: Sequence[dict[str, Any]], embedder: Any, chunk_chars: int) -> None:
+    def __init__(self, rows: Sequence[dict[str, Any]], embedder: Any) -> None:
         import lancedb
         import pyarrow as pa
 
         self.embedder = embedder
-        rows = []
-        for doc in documents:
-            for i, text in enumerate(chunk(doc["text"], chunk_chars)):
-                rows.append({"document_id": doc["document_id"], "chunk_id": f"{doc['document_id']}#{i}",
-                             "title": doc["title"], "text": text})
-        if not rows:
-            raise ToolError("the search corpus is empty")
         vectors = embedder.embed([r["text"] for r in rows]).astype("float32")
         self.path = tempfile.mkdtemp(prefix="troupe-es-search-")
         db = lancedb.connect(self.path)
-        table = pa.table({"document_id": [r["document_id"] for r in rows], "chunk_id": [r["chunk_id"] for r in rows],
-                          "title": [r["title"] for r in rows], "text": [r["text"] for r in rows],
-                          "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)),
-                                                                      vectors.shape[1])})
-        self.table = db.create_table("chunks", table)
+        columns = {key: [r[key] for r in rows] for key in ("document_id", "chunk_id", "title", "text", "owner")}
+        columns["vector"] = pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), vectors.shape[1])
+        self.table = db.create_table("chunks", pa.table(columns))
         self.size = len(rows)
 
-    def search(self, query: str, k: int) -> list[dict[str, Any]]:
+    def search(self, query: str, k: int, agent: str) -> list[dict[str, Any]]:
+        """The ``k`` chunks nearest ``query`` that ``agent`` may read (everyone's and its own)."""
+        import numpy as np
+
         vector = self.embedder.embed([query])[0].astype("float32")
-        hits = self.table.search(vector).metric("cosine").limit(min(k, self.size)).to_list()
+        owner = agent.replace("'", "''")
+        # L2 on unit vectors ranks as cosine does, and stays defined for a query of unknown words
+        hits = (self.table.search(vector).metric("l2").where(f"owner = '' OR owner = '{owner}'", prefilter=True)
+                .limit(min(k, self.size)).to_list())
         out = [{"document_id": h["document_id"], "chunk_id": h["chunk_id"], "title": h["title"], "text": h["text"],
-                "score": round(1 - float(h["_distance"]), 4)} for h in hits]
+                "score": round(float(np.dot(vector, np.asarray(h["vector"], dtype="float32"))), 4)} for h in hits]
         return sorted(out, key=lambda h: (-h["score"], h["chunk_id"]))
 
 
-def corpus_index(config: dict[str, Any], embeddings: Any) -> CorpusIndex:
-    """The index of the configured corpus (cached by the corpus's content and embedder)."""
-    documents = config.get("documents") or []
+def corpus_index(config: dict[str, Any], state: Any, embeddings: Any) -> CorpusIndex | None:
+    """The index of what the run can search (cached by content and embedder); None when empty."""
+    rows = corpus_rows(config, state)
+    if not rows:
+        return None
     name = config.get("embedder") or "wordllama"
     embedder = embeddings.get(name)
-    size = int(config.get("chunk_chars") or 600)
-    digest = hashlib.sha256(repr((name, embedder.version, size, [(d["document_id"], d["text"]) for d in documents]))
+    digest = hashlib.sha256(repr((name, embedder.version, [(r["chunk_id"], r["owner"], r["text"]) for r in rows]))
                             .encode()).hexdigest()
     with _LOCK:
         index = _INDEXES.get(digest)
         if index is None:
-            index = _INDEXES[digest] = CorpusIndex(documents, embedder, size)
+            if len(_INDEXES) >= 16:
+                _INDEXES.clear()
+            index = _INDEXES[digest] = CorpusIndex(rows, embedder)
         return index
 
 
@@ -117,20 +132,22 @@ class WebSearch(Tool):
     Result = Hits
 
     def run(self, args: SearchArgs, ctx: ToolContext) -> Hits:
-        if not ctx.config.get("documents"):
-            raise ToolError("there is nothing to search: the scenario has no search_corpus")
-        hits = corpus_index(dict(ctx.config), ctx.services["embeddings"]).search(args.query,
-                                                                                 int(ctx.config.get("top_k") or 3))
+        index = corpus_index(dict(ctx.config), ctx.state, ctx.services["embeddings"])
+        if index is None:
+            raise ToolError("there is nothing to search: the scenario has no search_corpus and no documents")
+        hits = index.search(args.query, int(ctx.config.get("top_k") or 3), ctx.agent)
         return Hits(results=[Hit(**h) for h in hits], text="\n\n".join(h["text"] for h in hits))
 
     def warm_up(self, ctx: ToolContext) -> None:
         """Build (or find) the corpus's index before the call's deadline starts."""
-        if ctx.config.get("documents"):
-            corpus_index(dict(ctx.config), ctx.services["embeddings"])
+        corpus_index(dict(ctx.config), ctx.state, ctx.services["embeddings"])
 
     def perceive(self, args: SearchArgs, result: Hits) -> str:
         found = "; ".join(f"[{h.chunk_id}] {h.title}: {' '.join(h.text.split())[:300]}" for h in result.results)
         return f"Search results for {args.query!r}: {found or 'nothing found'}"
 
     def examples(self, ctx: ToolContext) -> list[dict[str, Any]]:
-        return [{"query": d["title"][:100]} for d in (ctx.config.get("documents") or [])[:3]]
+        titles = [d["title"] for d in ctx.config.get("documents") or []]
+        library = getattr(ctx.state, "library", None)
+        titles += [c.title for c in getattr(library, "chunks", ()) if c.index == 0 and c.agent in (None, ctx.agent)]
+        return [{"query": t[:100]} for t in dict.fromkeys(titles)][:3]
