@@ -139,3 +139,20 @@ def test_a_bad_tools_section_is_one_clear_line(tmp_path):
     path.write_text("name: x\npersonas: [{name: Ana}]\ntools: {email: {personas: [Bob]}}\n")
     with pytest.raises(ScenarioError, match=r"tools\.email\.personas\[0\]: unknown agent 'Bob'"):
         load_scenario(path)
+
+
+def test_reserved_argument_names_are_refused_when_a_tool_is_registered():
+    from pydantic import BaseModel
+
+    from troupe_es.errors import ConfigurationError
+    from troupe_es.tools import Tool, ToolRegistry
+
+    class Titled(Tool):
+        name = "titled"
+        description = "Has a title argument."
+
+        class Arguments(BaseModel):
+            title: str
+
+    with pytest.raises(ConfigurationError, match="argument name\\(s\\) title cannot be used"):
+        ToolRegistry().register("x", [Titled])

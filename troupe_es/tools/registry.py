@@ -38,6 +38,10 @@ class ToolRegistry:
         return [{"kit": kit, **cls().describe()} for kit, classes in self.kits.items() for cls in classes]
 
 
+RESERVED_ARGUMENTS = frozenset({"title", "default"})
+"""Argument names the strict schema (``troupe_es.llm.request.strict_schema``) would drop."""
+
+
 def check_tool(cls: Any) -> None:
     """Refuse a class that is not a complete tool (a clear error, not a crash at run time)."""
     import re
@@ -54,6 +58,10 @@ def check_tool(cls: Any) -> None:
             raise ConfigurationError(f"tool {cls.name}: {part} must be a pydantic model")
     if not cls.description:
         raise ConfigurationError(f"tool {cls.name}: a description is required")
+    reserved = RESERVED_ARGUMENTS & set(cls.Arguments.model_fields)
+    if reserved:
+        raise ConfigurationError(f"tool {cls.name}: argument name(s) {', '.join(sorted(reserved))} cannot be used "
+                                 "(the strict JSON schema drops them): rename them")
 
 
 def core_registry() -> ToolRegistry:

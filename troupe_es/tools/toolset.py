@@ -17,6 +17,7 @@ from troupe_es.tools.chain import Chain, chain, step
 from troupe_es.tools.registry import ToolRegistry, check_tool, core_registry
 
 _CACHE: dict[str, "Toolset"] = {}
+_BY_ID: dict[int, tuple[Any, Any, "Toolset"]] = {}
 _CORE: ToolRegistry | None = None
 
 
@@ -124,9 +125,13 @@ def toolset_for(config: dict[str, Any], registry: ToolRegistry | None = None, *,
     """The (cached) toolset of a configuration; with ``where``, problems are ScenarioErrors."""
     from troupe_es.events.canonical import canonical_json
 
+    same = _BY_ID.get(id(config))
+    if same is not None and same[0] is config and same[1] is registry:
+        return same[2]
     key = canonical_json(config) + f"|{id(registry)}"
     found = _CACHE.get(key)
     if found is not None:
+        _remember(config, registry, found)
         return found
     try:
         made = build_toolset(config, registry)
@@ -137,7 +142,15 @@ def toolset_for(config: dict[str, Any], registry: ToolRegistry | None = None, *,
     if len(_CACHE) > 64:
         _CACHE.clear()
     _CACHE[key] = made
+    _remember(config, registry, made)
     return made
+
+
+def _remember(config: dict[str, Any], registry: ToolRegistry | None, toolset: Toolset) -> None:
+    """Cache by identity too: a run's state holds one configuration object, looked up every turn."""
+    if len(_BY_ID) > 64:
+        _BY_ID.clear()
+    _BY_ID[id(config)] = (config, registry, toolset)  # the config is kept alive: its id stays unique
 
 
 __all__ = ["Chain", "Toolset", "build_toolset", "load_module_tools", "toolset_for"]
