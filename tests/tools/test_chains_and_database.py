@@ -112,3 +112,66 @@ def test_datasets_outside_the_scenario_folder_must_exist(tmp_path):
     path = scenario(tmp_path, {"database": {"datasets": {"sales": "missing.csv"}}})
     res = troupe("run", path, "--llm", "mock", store=f"sqlite:///{tmp_path}/t.db")
     assert res.code == 1 and "tools.database.datasets.sales: no such file" in res.err
+
+
+PYTHON_CHAIN = '''
+from pydantic import BaseModel
+
+from troupe_es.tools import Tool, chain, step
+from troupe_es.tools.documents import DocumentWrite
+
+
+class Count(Tool):
+    name = "count_words"
+    description = "Counts the words of a text."
+
+    class Arguments(BaseModel):
+        text: str
+
+    class Result(BaseModel):
+        words: int
+
+    def run(self, args, ctx):
+        return self.Result(words=len(args.text.split()))
+
+    def examples(self, ctx):
+        return [{"text": "one two three"}]
+
+
+class Describe(Tool):
+    name = "describe_count"
+    description = "Turns a count into a sentence."
+
+    class Arguments(BaseModel):
+        words: int
+
+    class Result(BaseModel):
+        text: str
+
+    def run(self, args, ctx):
+        return self.Result(text=f"The text has {args.words} words.")
+
+
+TOOLS = [chain("count_and_note", [step(Count), step(Describe, feed={"words": "words"}),
+                                  step(DocumentWrite, feed={"content": "text"},
+                                       arguments={"document_title": "Word count"})])]
+'''
+
+
+def test_a_chain_declared_in_python_runs_in_a_scenario(tmp_path):
+    store = f"sqlite:///{tmp_path}/t.db"
+    path = scenario(tmp_path, {"custom": {"counting": {"module": "python_chain.py"}}}, steps=3)
+    (tmp_path / "python_chain.py").write_text(PYTHON_CHAIN)
+    run_id = run(path, store)
+    recs = [r.event for r in events(store, run_id, "ToolReturned")]
+    final = [e for e in recs if e.tool == "count_and_note" and e.ok]
+    assert final, "the mock made no chain call"
+    steps = [e.tool for e in recs if e.chain_id == final[0].call_id]
+    assert steps == ["count_words", "describe_count", "document_write"]
+    from troupe_es.projections.tools import tools_state
+    from troupe_es.store import open_store
+
+    with open_store(store) as s:
+        docs = tools_state(s, run_id).documents
+    assert docs and docs[0].revisions[0] == "The text has 3 words."
+    replay_ok(store, run_id)

@@ -15,11 +15,12 @@ class ToolRegistry:
     """Tool classes by kit and by name."""
 
     def __init__(self) -> None:
-        self.kits: dict[str, tuple[type[Tool], ...]] = {}
-        self.by_name: dict[str, type[Tool]] = {}
+        self.kits: dict[str, tuple[Any, ...]] = {}
+        self.by_name: dict[str, Any] = {}
 
-    def register(self, kit: str, tools: Iterable[type[Tool]]) -> None:
-        """Register the tool classes of ``kit`` (a tool name is unique across kits)."""
+    def register(self, kit: str, tools: Iterable[type[Tool] | Tool]) -> None:
+        """Register the tools of ``kit``: classes, or instances (a chain built in Python). A tool
+        name is unique across kits."""
         classes = tuple(tools)
         for cls in classes:
             check_tool(cls)
@@ -35,7 +36,12 @@ class ToolRegistry:
 
     def describe(self) -> list[dict[str, Any]]:
         """Every tool: kit, name, description, capabilities, argument and result schemas."""
-        return [{"kit": kit, **cls().describe()} for kit, classes in self.kits.items() for cls in classes]
+        return [{"kit": kit, **instance(cls).describe()} for kit, classes in self.kits.items() for cls in classes]
+
+
+def instance(entry: Any) -> Tool:
+    """A registered tool as an instance (a class is instantiated, an instance kept)."""
+    return entry() if isinstance(entry, type) else entry
 
 
 RESERVED_ARGUMENTS = frozenset({"title", "default"})
@@ -48,10 +54,10 @@ def check_tool(cls: Any) -> None:
 
     from pydantic import BaseModel
 
-    if not (isinstance(cls, type) and issubclass(cls, Tool)):
-        raise ConfigurationError(f"{cls!r} is not a Tool class")
+    if not ((isinstance(cls, type) and issubclass(cls, Tool)) or isinstance(cls, Tool)):
+        raise ConfigurationError(f"{cls!r} is not a Tool class (or a chain)")
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,47}", cls.name or ""):
-        raise ConfigurationError(f"tool {cls.__name__}: name {cls.name!r} must be lower_snake_case")
+        raise ConfigurationError(f"tool {getattr(cls, '__name__', cls)}: name {cls.name!r} must be lower_snake_case")
     for part in ("Arguments", "Result"):
         model = getattr(cls, part, None)
         if not (isinstance(model, type) and issubclass(model, BaseModel)):

@@ -14,7 +14,7 @@ from typing import Any
 from troupe_es.errors import ConfigurationError, ScenarioError, ToolChainError
 from troupe_es.tools.base import Tool
 from troupe_es.tools.chain import Chain, chain, step
-from troupe_es.tools.registry import ToolRegistry, check_tool, core_registry
+from troupe_es.tools.registry import ToolRegistry, check_tool, core_registry, instance
 
 _CACHE: dict[str, "Toolset"] = {}
 _BY_ID: dict[int, tuple[Any, Any, "Toolset"]] = {}
@@ -40,14 +40,15 @@ class Toolset:
         return out
 
     def config_of(self, tool: str) -> dict[str, Any]:
-        return self.kits[self.kit_of[tool]]
+        """The configuration ``tool`` runs with (a chain step outside the toolset: its chain's)."""
+        return self.kits.get(self.kit_of.get(tool, ""), {})
 
     def timeout_of(self, tool: str) -> float:
         return float(self.config_of(tool).get("timeout") or 10.0)
 
 
-def load_module_tools(module: str) -> list[type[Tool]]:
-    """The ``TOOLS`` list of a Python file or module."""
+def load_module_tools(module: str) -> list[Any]:
+    """The ``TOOLS`` list of a Python file or module (tool classes, or chains built in Python)."""
     try:
         if module.endswith(".py"):
             name = "troupe_es_user_tools_" + hashlib.sha256(module.encode()).hexdigest()[:12]
@@ -72,10 +73,9 @@ def load_module_tools(module: str) -> list[type[Tool]]:
     tools = getattr(loaded, "TOOLS", None)
     if not tools:
         raise ConfigurationError(f"tool module {module} defines no TOOLS list")
-    classes = [t if isinstance(t, type) else type(t) for t in tools]
-    for cls in classes:
-        check_tool(cls)
-    return classes
+    for tool in tools:
+        check_tool(tool)
+    return list(tools)
 
 
 def build_toolset(config: dict[str, Any], registry: ToolRegistry | None = None) -> Toolset:
@@ -95,7 +95,7 @@ def build_toolset(config: dict[str, Any], registry: ToolRegistry | None = None) 
         for cls in registry.kits[kit]:
             if cls.name in tools:
                 raise ConfigurationError(f"tool {cls.name!r} is in two kits")
-            tools[cls.name], kit_of[cls.name] = cls(), kit
+            tools[cls.name], kit_of[cls.name] = instance(cls), kit
     for i, spec in enumerate(config.get("chains") or ()):
         steps = []
         for j, s in enumerate(spec["steps"]):
