@@ -25,6 +25,7 @@ class WorldPlan:
     kind: str = "world"
     everyone_accessible: bool = True
     relations: tuple[tuple[str, str, str], ...] = ()
+    grid: dict[str, Any] | None = None  # a grid world's record (map content, settings, positions)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def plan_from_scenario(scenario: Any, *, record: dict[str, Any] | None = None,
         world=WorldPlan(name=world.get("name") or "World", start=start_dt, step_seconds=float(step_seconds),
                         kind=world.get("type") or "world",
                         everyone_accessible=bool(world.get("everyone_accessible", True)),
-                        relations=relations),
+                        relations=relations, grid=world if world.get("kind") == "grid" else None),
         personas=personas, script=tuple(record.get("script") or ()),
         interventions=_interventions(record.get("interventions") or []),
         max_actions=int(record.get("max_actions_per_turn") or 15),

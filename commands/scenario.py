@@ -38,6 +38,7 @@ from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
 from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
 from troupe_es.scenario.schedule import item_arguments
+from troupe_es.commands.space.setup import set_up_space
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
     for entry in plan.schedule[bus.state.schedule.sequence:]:  # the scenario's items come first
         bus.handle(ScheduleItem(world=w.name, **item_arguments(entry, source="scenario")))
     ingest_planned(bus, plan)
+    set_up_space(bus, plan)
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
@@ -153,6 +155,7 @@ def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
             bus.handle(ChangePersona(name=persona.name, persona=persona.persona, sources=persona.sources))
     if joining:
         bus.handle(JoinWorld(world=world, agents=tuple(joining)))
+    set_up_space(bus, plan)
 
 
 def script_commands(plan: RunPlan, start: int = 0) -> Iterator[Any]:

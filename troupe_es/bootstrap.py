@@ -35,8 +35,10 @@ from troupe_es.commands.models import (
     TakeTurn,
 )
 from troupe_es.commands.notebook import announce
+from troupe_es.commands.knowledge import KNOWLEDGE
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.documents import DOCUMENTS, ground_agent, ingest_documents
+from troupe_es.commands.space import SPACE
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
@@ -74,7 +76,7 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY, DOCUMENTS)
+CAPABILITIES: tuple = (MEMORY, DOCUMENTS, KNOWLEDGE, SPACE)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
 

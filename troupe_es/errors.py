@@ -8,7 +8,8 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     ├── ConfigurationError            bad option, environment or URL
     ├── ScenarioError                 a scenario or persona file is wrong (names file and field)
     │   ├── PersonaMergeError         a fragment conflicts with a persona's scalar field
-    │   └── DocumentError             a document cannot be found or read (names the file)
+    │   ├── DocumentError             a document cannot be found or read (names the file)
+    │   └── MapError                  a grid world's map file is wrong (names file, line, column)
     ├── StoreError                    anything the event store refuses or cannot do
     │   ├── StoreUnavailableError     the database cannot be reached or opened
     │   ├── ReadOnlyStoreError        a write to a store opened read-only, or that this user cannot write
@@ -31,7 +32,8 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     ├── ToolError                     a tool refused or failed a call (the caller perceives it)
     │   └── ToolChainError            a tool chain's steps do not fit together (found when built)
     ├── SimulationError               the runtime refused a command (unknown agent, bad steps)
-    │   └── RunNotResumableError      the run completed, or its writer is still alive
+    │   ├── RunNotResumableError      the run completed, or its writer is still alive
+    │   └── UnreachableError          no path between two cells of a grid world's map
     └── VerificationError             the hash chain or content hashes do not match (exit 3)
 
     KeyboardInterrupt (Python's)
@@ -73,6 +75,11 @@ class PersonaMergeError(ScenarioError):
 class DocumentError(ScenarioError):
     """A document (``documents:``, ``Simulation.add_documents``) is missing, of an unsupported
     kind, unreadable, or needs an extra that is not installed; the message names the file."""
+
+
+class MapError(ScenarioError):
+    """A grid world's map (text or JSON tile map) is invalid; the message names the file, and the
+    line and column where it can."""
 
 
 class StoreError(TroupeError):
@@ -190,6 +197,10 @@ class SimulationError(TroupeError):
 
 class RunNotResumableError(SimulationError):
     """The run cannot be resumed: it completed, or a live process is still writing it."""
+
+
+class UnreachableError(SimulationError):
+    """No path leads from a cell to a destination on a grid world's map (walls in between)."""
 
 
 class Interruption(KeyboardInterrupt):

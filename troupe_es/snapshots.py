@@ -55,6 +55,7 @@ def state_dict(state: RunState) -> dict:
     data["schedule"] = state.schedule.to_dict()
     data["library"] = {"chunks": [dict(vars(c)) for c in state.library.chunks], "grounded": state.library.grounded}
     data["tools"] = state.tools.to_dict()
+    data["knowledge"] = {**vars(state.knowledge), "open": [dict(vars(f)) for f in state.knowledge.open]}
     return data
 
 

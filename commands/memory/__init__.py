@@ -23,6 +23,7 @@ from troupe_es.commands.memory.decide import decide_memory
 from troupe_es.commands.memory.maintain import maintain
 from troupe_es.commands.memory.prompt import memory_section
 from troupe_es.commands.memory.retrieval import rank
+from troupe_es.commands.space.memory import proximity
 from troupe_es.commands.turn import Preparation, recent_memory_lines
 from troupe_es.domain import AgentState, RunState
 from troupe_es.errors import ConfigurationError
@@ -94,7 +95,9 @@ class MemoryCapability:
         if candidates and spec.retrieval_top_k and not state.library.is_grounded(agent):  # grounded: documents only
             embedder = embedder_for(state, spec, services)
             relevance = embedder.similarities(list(map(TEXT, candidates)), query, agent=agent)
-            picked = rank(candidates, relevance, now_of(state, a), weights_of(spec), spec.retrieval_top_k)
+            weights = weights_of(spec)
+            near = proximity(state, agent, candidates) if weights.proximity else None
+            picked = rank(candidates, relevance, now_of(state, a), weights, spec.retrieval_top_k, near)
         lines, fitting = memory_section(a, [s.memory for s in picked], newest, spec.memory_prompt_tokens)
         picked = picked[:fitting]
         events: tuple[Event, ...] = ()

@@ -42,4 +42,5 @@ def memory_settings(state: RunState, agent: str) -> Any:
 def weights_of(spec: Any) -> Any:
     from troupe_es.commands.memory.retrieval import Weights
 
-    return Weights(spec.recency_weight, spec.importance_weight, spec.relevance_weight, spec.recency_decay)
+    return Weights(spec.recency_weight, spec.importance_weight, spec.relevance_weight, spec.recency_decay,
+                   spec.proximity_weight or 0.0)

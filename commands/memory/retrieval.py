@@ -29,6 +29,7 @@ class Weights:
     importance: float = 1.0
     relevance: float = 1.0
     decay: float = 0.995
+    proximity: float = 0.0  # grid worlds: weight of how near the memory was made (space)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def hours_between(earlier: str | None, later: str | None) -> float:
 
 
 def rank(memories: Sequence[StoredMemory], relevance: "np.ndarray", now: str | None, weights: Weights,
-         k: int) -> list[Scored]:
+         k: int, proximity: "np.ndarray | None" = None) -> list[Scored]:
     """The ``k`` best of ``memories`` (highest total first; ties go to the newer memory, later in
     the book), given each one's ``relevance`` (cosine similarity to the query), at simulated
     time ``now``. Vectorised: only the ``k`` winners become :class:`Scored`."""
@@ -77,6 +78,8 @@ def rank(memories: Sequence[StoredMemory], relevance: "np.ndarray", now: str | N
     importance = np.fromiter(map(_IMPORTANCE, memories), dtype=np.float64, count=n) / 10
     relevance = np.asarray(relevance, dtype=np.float64)
     total = weights.recency * recency + weights.importance * importance + weights.relevance * relevance
+    if proximity is not None and weights.proximity:
+        total = total + weights.proximity * np.asarray(proximity, dtype=np.float64)
     rounded = np.round(total, 6)
     if k < n:
         cut = np.partition(rounded, n - k)[n - k]

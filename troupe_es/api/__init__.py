@@ -216,14 +216,20 @@ class Simulation:
     def open(cls, store: str | EventStore = "sqlite:///troupe.db", *, llm: str = "mock",
              model: str = "gpt-4o-mini", base_url: str | None = None, seed: int = 0,
              name: str = "notebook", cache: bool = True, parallel: int = 1,
-             temperature: float | None = None, max_actions: int = 15) -> "Simulation":
-        """Start a new run in ``store`` (a URL or an open store)."""
+             temperature: float | None = None, max_actions: int = 15,
+             knowledge: dict[str, Any] | None = None) -> "Simulation":
+        """Start a new run in ``store`` (a URL or an open store). ``knowledge``: the settings of a
+        scenario's ``knowledge:`` section (fact extraction, graph-aware retrieval; off when None)."""
         store_obj = open_store(store) if isinstance(store, str) else store
         params = {"temperature": temperature} if temperature is not None else {}
         settings = RuntimeSettings(model=model, llm_parameters=params, parallel=parallel, max_actions=max_actions)
         sim = cls._create(store_obj, name, settings, {"llm": llm, "base_url": base_url, "cache": cache})
-        sim.bus.handle(StartRun(scenario_name=name, seed=seed,
-                                scenario=notebook_record(model=model, llm_parameters=params, max_actions=max_actions),
+        record = notebook_record(model=model, llm_parameters=params, max_actions=max_actions)
+        if knowledge is not None:
+            from troupe_es.scenario.model import KnowledgeSpec
+
+            record["knowledge"] = KnowledgeSpec.model_validate(knowledge).model_dump(mode="json")
+        sim.bus.handle(StartRun(scenario_name=name, seed=seed, scenario=record,
                                 settings={"llm": llm, "model": model, "parallel": parallel}))
         return sim
 
@@ -396,6 +402,39 @@ class Simulation:
             for command in fork.tail:
                 child.bus.handle(command)
         return child
+
+    def graph(self, at: int | None = None, agent: str | None = None, *, step: int | None = None,
+              when: Any = ...) -> Any:
+        """The knowledge graph as a ``networkx.MultiDiGraph``, as it was at position ``at`` (or
+        when ``step`` started; default: now), only what ``agent`` knows if given, only edges
+        holding at simulated time ``when`` if given (None: the open ones). Zero LLM calls."""
+        from troupe_es.api.knowledge import networkx_graph
+
+        return networkx_graph(self.store, self.run_id, at=at, step=step, agent=agent, when=when)
+
+    def knowledge(self, at: int | None = None, *, step: int | None = None) -> Any:
+        """The :class:`~troupe_es.domain.knowledge.KnowledgeGraph` at ``at`` (neighbours, stats)."""
+        from troupe_es.api.knowledge import graph_at
+
+        return graph_at(self.store, self.run_id, at=at, step=step)
+
+    def neighbours(self, entity: str, *, agent: str | None = None, at: int | None = None) -> list[dict[str, Any]]:
+        """The open edges touching ``entity`` (any alias) at position ``at``."""
+        from troupe_es.projections.knowledge import neighbours
+
+        return neighbours(self.knowledge(at), entity, agent=... if agent is None else agent)
+
+    def path(self, source: str, target: str, *, agent: str | None = None, at: int | None = None) -> list[str]:
+        """The shortest chain of entities linking two entities at position ``at`` (open edges)."""
+        from troupe_es.projections.knowledge import path
+
+        return path(self.knowledge(at), source, target, agent=... if agent is None else agent)
+
+    def beliefs(self, agent: str, about: str, *, at: int | None = None, step: int | None = None) -> list[dict[str, Any]]:
+        """What ``agent`` believed about ``about`` at position ``at`` (or when ``step`` started)."""
+        from troupe_es.projections.knowledge import beliefs
+
+        return beliefs(self.knowledge(at, step=step), agent, about)
 
     def complete(self) -> None:
         """Mark the run completed (``troupe-es runs`` shows it so)."""

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "projections": ("troupe_es.cli.projections_cmd", "projections", "List, inspect and rebuild projections."),
     "export": ("troupe_es.cli.export_cmd", "export", "Export a run's events as JSON lines or parquet."),
     "memory": ("troupe_es.cli.memory_cmd", "memory", "Memory statistics, growth plot and search of a run."),
+    "graph": ("troupe_es.cli.graph_cmd", "graph", "The knowledge graph of a run as it was at a position."),
     "mock-llm": ("troupe_es.cli.mock_llm_cmd", "mock_llm", "The deterministic OpenAI-compatible mock LLM."),
     "tools": ("troupe_es.cli.tools_cmd", "tools", "The tools agents can hold, with their argument schemas."),
 }

@@ -136,6 +136,9 @@ def render_state(state: RunState, *, agent: str | None = None, plain: bool = Fal
     parts: list[RenderableType] = [head, *extra]
     if state.worlds:
         parts.append(section("worlds", render_world_table(state, plain), plain, style="blue"))
+        from troupe_es.cli.space_view import space_tables
+
+        parts += [section(title, table, plain, style="blue") for title, table in space_tables(state, agent)]
     book = state.schedule
     if book.pending or book.fired or book.missed or book.cancelled:
         parts.append(section("schedule", render_schedule(state, plain), plain, style="magenta"))

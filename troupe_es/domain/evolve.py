@@ -11,9 +11,11 @@ from dataclasses import replace
 from typing import Any
 
 from troupe_es.domain.documents import DOCUMENT_HANDLERS
+from troupe_es.domain.knowledge import KNOWLEDGE_HANDLERS, knowledge_started
 from troupe_es.domain.memory import MEMORY_HANDLERS
 from troupe_es.domain.tools import TOOL_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
+from troupe_es.domain.space import SPACE_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
 from troupe_es.events.envelope import Recorded
@@ -52,7 +54,8 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
                    memory_config=(e.scenario or {}).get("memory"),
                    embedder=dict(e.embedder) if e.embedder else None,
                    tools_config=(e.scenario or {}).get("tools"),
-                   documents_config=(e.scenario or {}).get("documents"))
+                   documents_config=(e.scenario or {}).get("documents"),
+                   knowledge=knowledge_started(e.scenario))
 
 
 def _persona_defined(s: RunState, r: Recorded, e: Any) -> RunState:
@@ -107,7 +110,7 @@ def _action(s: RunState, r: Recorded, e: Any) -> RunState:
         agent = replace(agent, seen_upto=agent.memory_total, feedback=(), turns=agent.turns + 1)
     if e.action != "DONE":
         text = f"{e.action}" + (f" to {e.target}" if e.target else "") + f": {e.content}"
-        agent = _remember(agent, "did", text, iso_utc(r.sim_time))
+        agent = _remember(agent, "did", text, iso_utc(r.sim_time), ref=f"{r.stream}@{r.stream_version}")
         agent = replace(agent, seen_upto=agent.memory_total)  # one's own actions are never news
         key = (e.action, e.target or "")
         last = tuple(x for x in agent.last_actions if (x[0], x[1]) != key) + ((e.action, e.target or "", e.content),)
@@ -178,6 +181,8 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     **TOOL_HANDLERS,
     **SCHEDULE_HANDLERS,
     **DOCUMENT_HANDLERS,
+    **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's
+    **KNOWLEDGE_HANDLERS,
 }
 for _type, _also in SCHEDULE_ALSO.items():
     _HANDLERS[_type] = chained(_HANDLERS.get(_type), _also)

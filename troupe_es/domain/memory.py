@@ -28,6 +28,7 @@ class StoredMemory:
     last_access: str | None
     recalls: int = 0
     sources: tuple[str, ...] = ()
+    place: tuple[int, int] | None = None  # the cell where it was stored, in a grid world (space)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ class MemoryBook:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "MemoryBook":
-        items = tuple(StoredMemory(**{**m, "sources": tuple(m.get("sources", ()))}) for m in data.get("items", ()))
+        items = tuple(StoredMemory(**{**m, "sources": tuple(m.get("sources", ())),
+                                      "place": tuple(m["place"]) if m.get("place") else None})
+                      for m in data.get("items", ()))
         return cls(**{**data, "items": items})
 
 

@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from troupe_es.domain.documents import Library
+from troupe_es.domain.knowledge import KnowledgeState
 from troupe_es.domain.memory import MemoryBook
 from troupe_es.domain.tools import ToolsState
 from troupe_es.domain.schedule import ScheduleBook
+from troupe_es.domain.space import SpaceState
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -78,12 +80,15 @@ class WorldState:
     members: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # accessible pairs, sorted names
     relations: tuple[tuple[str, str, str], ...] = ()
+    space: SpaceState | None = None  # a grid world's map and positions (the space capability)
 
     def clock_dt(self) -> datetime | None:
         return datetime.fromisoformat(self.clock) if self.clock else None
 
     def accessible_to(self, agent: str) -> tuple[str, ...]:
-        """Who ``agent`` can talk to, in member order."""
+        """Who ``agent`` can talk to, in member order (in a grid world: who is within earshot)."""
+        if self.space is not None:
+            return self.space.audible(agent, self.members)
         if self.everyone_accessible:
             return tuple(m for m in self.members if m != agent)
         linked = {b if a == agent else a for a, b in self.links if agent in (a, b)}
@@ -112,6 +117,7 @@ class RunState:
     schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
     documents_config: dict[str, Any] | None = None  # the scenario's documents: section (None: none)
     library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
+    knowledge: KnowledgeState = field(default_factory=KnowledgeState)  # the knowledge capability
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -138,6 +144,7 @@ class RunState:
             w["members"] = tuple(w.get("members", ()))
             w["links"] = tuple(tuple(x) for x in w.get("links", ()))
             w["relations"] = tuple(tuple(x) for x in w.get("relations", ()))
+            w["space"] = SpaceState.from_dict(w["space"]) if w.get("space") else None
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         if "schedule" in rest:
@@ -145,4 +152,5 @@ class RunState:
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
         rest["tools"] = ToolsState.from_dict(rest.get("tools") or {})
         rest["library"] = Library.from_dict(rest["library"]) if "library" in rest else Library()
+        rest["knowledge"] = KnowledgeState.from_dict(rest.get("knowledge") or {})
         return cls(agents=agents, worlds=worlds, **rest)

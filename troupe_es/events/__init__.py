@@ -21,6 +21,7 @@ from troupe_es.events.canonical import canonical_json, content_hash, iso_utc, sh
 from troupe_es.events.codec import decode_event
 from troupe_es.events.documents import DocumentChunkIngested, GroundingChanged
 from troupe_es.events.envelope import NewEvent, Recorded
+from troupe_es.events.knowledge import Fact, FactsExtracted
 from troupe_es.events.llm import (
     CacheEntryRejected,
     LLMAttempt,
@@ -55,6 +56,7 @@ from troupe_es.events.schedule import (
     ScheduledEventFired,
     ScheduledEventMissed,
 )
+from troupe_es.events.space import AgentLooked, AgentMoved, AgentPlaced, MapLoaded, MoveRejected, TravelStarted
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.world import (
     AccessibilityChanged,
@@ -94,11 +96,13 @@ __all__ = [
     "MemoriesRecalled", "MemoryConsolidated", "MemoryForgotten", "MemoryPressureWarned", "MemoryStored",
     "ReflectionSynthesized",
     "DocumentChunkIngested", "GroundingChanged",
+    "Fact", "FactsExtracted",
     "LLMAttempt", "LLMCallCompleted", "LLMCallFailed", "LLMCallRequested", "NewEvent",
     "PersonaDefined", "Recorded", "RunCompleted", "RunFailed", "RunInterrupted", "RunResumed", "RunStarted", "StepCompleted",
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",
     "decode_event", "event_class", "event_classes", "iso_utc", "sha256_hex", "upcast", "upcaster",
     "volatile",
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
+    "AgentLooked", "AgentMoved", "AgentPlaced", "MapLoaded", "MoveRejected", "TravelStarted",
 ]
 __all__ += ["ToolInvoked", "ToolReturned"]

@@ -205,6 +205,34 @@ def summarize(texts: list[str]) -> str:
     return "An episode " + ("; ".join(parts) if parts else "of small talk") + "."
 
 
+_FACT_LINE = re.compile(r"^- \[(\d+)\] (\w+)(?: from ([^:]+))?: (.*)$", re.M)
+_FACT_STOP = _STOP | _TEMPLATE_WORDS | _EXTRA_STOP | {"everyday", "thinks", "honest", "honestly"}
+_PREDICATES = ["talks about", "cares about", "prefers", "is curious about"]
+
+
+def mock_facts(messages: list[dict[str, Any]], me: str, seed: int, limit: int = 4) -> list[dict[str, Any]]:
+    """The mock's fact extraction (a ``facts`` array field): for numbered memory lines, who
+    (the line's source, else the persona) relates to a topic word or a person of the line;
+    ``prefers`` is exclusive, so later preferences close earlier ones."""
+    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+    facts = []
+    for number, kind, source, text in _FACT_LINE.findall(users[-1] if users else "")[-limit:]:
+        target = re.match(r"(?:TALK|REACH_OUT) to ([^:]+): ", text)
+        subject = (source or me).strip()
+        names = {subject.lower(), me.lower(), (target.group(1).strip().lower() if target else "")}
+        words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]{4,}", text)
+                 if w.lower() not in _FACT_STOP and w.lower() not in names and w not in ("TALK", "THINK")]
+        if target:
+            facts.append({"subject": subject, "predicate": "spoke with", "object": target.group(1).strip(),
+                          "exclusive": False, "evidence": [int(number)]})
+        if words:
+            predicate = _PREDICATES[_digest(str(seed), number) % len(_PREDICATES)]
+            topic = words[_digest(str(seed), number, "w") % len(words)].lower()
+            facts.append({"subject": subject, "predicate": predicate, "object": topic,
+                          "exclusive": predicate == "prefers", "evidence": [int(number)]})
+    return facts
+
+
 class _Generator:
     """Builds a schema instance from a seed, the persona and the prompt's keywords."""
 
@@ -219,6 +247,7 @@ class _Generator:
         self.reachable = list(reachable)
         self.choices = dict(choices or {})
         self.counter = 0
+        self.messages: list[dict[str, Any]] | None = None  # set for the ``facts`` hook
 
     def pick(self, options: list[Any], salt: str) -> Any:
         self.counter += 1
@@ -294,6 +323,8 @@ class _Generator:
             return {key: self.value(sub, key, context) for key, sub in props.items()}
         if kind == "array" and name == "tool_calls":
             return self.tool_calls(schema.get("items", {}))
+        if kind == "array" and name == "facts" and self.numbered and self.messages is not None:
+            return mock_facts(self.messages, self.persona.name, self.seed)
         if kind == "array" and name == "evidence" and self.numbered:
             return sorted({self.pick(self.numbered, "evidence") for _ in range(3)})
         if kind == "array":
@@ -344,6 +375,7 @@ def mock_completion(request: ChatRequest) -> str:
                            _reachable(request.messages), _fresh_lines(request.messages), _numbered(request.messages),
                            action_choices(request.messages))
     generator.tool_examples = tool_examples(request.messages)  # type: ignore[attr-defined]
+    generator.messages = request.messages
     if request.response_schema:
         return json.dumps(generator.value(request.response_schema, "root"), ensure_ascii=False)
     return generator.sentence(_OPINIONS, "plain")

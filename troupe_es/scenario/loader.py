@@ -38,6 +38,7 @@ from troupe_es.scenario.scenario import (
     check_names,
     validate,
 )
+from troupe_es.scenario.space import check_space, split_positions, with_map_content
 from troupe_es.textfile import read_text_file
 
 _REF_KEYS = ("file", "fragments")
@@ -117,6 +118,8 @@ def resolve(data: Any, where: str, base_dir: Path) -> Scenario:
     raw = validate(ScenarioFile, data, where)
     entries, own_documents = split_persona_documents(raw.personas)
     personas = tuple(resolve_persona(entry, i, where, base_dir) for i, entry in enumerate(entries))
+    raw = with_map_content(raw, where, base_dir)
+    raw, personas = split_positions(raw, personas, where)
     fields = {name: getattr(raw, name) for name in ScenarioFields.model_fields}
     if raw.tools is not None:  # paths resolved, the search corpus read in, chains type-checked
         fields["tools"] = raw.tools.resolved(base_dir, where)
@@ -124,6 +127,7 @@ def resolve(data: Any, where: str, base_dir: Path) -> Scenario:
     scenario = Scenario(**fields, personas=personas, path=where)
     check_names(scenario, where)
     check_bounds(scenario, where)
+    check_space(scenario, where)
     return scenario
 
 

@@ -105,6 +105,22 @@ class WorldSpec(Strict):
     type: Literal["world", "social_network"] = "world"
     relations: list[Relation] = Field(default_factory=list)
     skip_idle: bool = False  # docs/schedule.md: dormant agents skip their turns, the clock jumps to the next due item
+    # A grid world (the space capability, docs/space.md): a tile map, perception and speed.
+    kind: Literal["grid"] | None = None
+    map: str | None = Field(default=None, min_length=1)
+    map_content: dict[str, Any] | None = None  # filled in from `map` when the scenario is loaded
+    hearing_radius: float | None = Field(default=None, gt=0)
+    sight: float | None = Field(default=None, ge=0)
+    speed: int | None = Field(default=None, ge=1, le=1000)
+    detour: float | None = Field(default=None, ge=0, le=3)
+    positions: dict[str, str | list[int]] | None = None
+
+    @model_validator(mode="after")
+    def _grid_fields(self) -> "WorldSpec":
+        from troupe_es.scenario.space import check_grid_fields
+
+        check_grid_fields(self)
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -229,6 +245,7 @@ class MemorySpec(Strict):
     recency_weight: float = Field(default=1.0, ge=0)
     importance_weight: float = Field(default=1.0, ge=0)
     relevance_weight: float = Field(default=1.0, ge=0)
+    proximity_weight: float | None = Field(default=None, ge=0)  # grid worlds: memories made nearby first
     recency_decay: float = Field(default=0.995, gt=0, le=1)
     auto_consolidate: bool = True
     consolidation_threshold: int = Field(default=40, ge=2)
@@ -246,3 +263,17 @@ class MemorySpec(Strict):
         if override is None:
             return self
         return self.model_copy(update=override.model_dump(exclude_none=True))
+
+
+class KnowledgeSpec(Strict):
+    """The ``knowledge:`` section: fact extraction into the temporal knowledge graph and
+    graph-aware retrieval (docs/knowledge.md explains every knob). Absent: knowledge off."""
+
+    extract: bool = True
+    graph_retrieval: bool = True
+    extract_every_n_steps: int = Field(default=1, ge=1)
+    max_facts_per_episode: int = Field(default=8, ge=1, le=50)
+    episode_items: int = Field(default=12, ge=1, le=24)
+    retrieval_max_facts: int = Field(default=6, ge=0, le=50)
+    retrieval_prompt_tokens: int = Field(default=300, ge=20)
+    exclusive_predicates: list[str] = Field(default_factory=list)

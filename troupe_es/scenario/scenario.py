@@ -20,6 +20,7 @@ from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import steps as s
 from troupe_es.tools.config import ToolsSpec
 from troupe_es.scenario.documents import DocumentsSpec
+from troupe_es.scenario.space import check_space
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class ScenarioFields(m.Strict):
     memory: m.MemorySpec | None = None
     tools: ToolsSpec | None = None
     documents: DocumentsSpec | None = None
+    knowledge: m.KnowledgeSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
@@ -83,7 +85,7 @@ class Scenario(ScenarioFields):
             "seed": self.seed,
             "llm": self.llm.model_dump(mode="json", exclude_none=True),
             "budget": self.budget.model_dump(mode="json", exclude_none=True) if self.budget else None,
-            "world": self.world.model_dump(mode="json"),
+            "world": self.world.model_dump(mode="json", exclude_none=True),  # grid fields only when set
             "personas": [{"name": p.name, "persona": p.persona, "sources": list(p.sources)}
                          for p in self.personas],
             "max_actions_per_turn": self.max_actions_per_turn,
@@ -92,7 +94,8 @@ class Scenario(ScenarioFields):
             "script": [s.step_record(step) for step in self.script],
         }
         if self.memory is not None:  # absent otherwise: runs without memory keep their hashes
-            record["memory"] = self.memory.model_dump(mode="json")
+            record["memory"] = self.memory.model_dump(  # proximity_weight only when set: old runs keep their hashes
+                mode="json", exclude={"proximity_weight"} if self.memory.proximity_weight is None else None)
         if self.tools is not None:  # absent otherwise, like memory
             record["tools"] = self.tools.model_dump(mode="json")
         if not self.world.skip_idle:  # absent when off, like schedule and stop_when_idle: hashes hold
@@ -103,6 +106,8 @@ class Scenario(ScenarioFields):
             record["stop_when_idle"] = self.stop_when_idle
         if self.documents is not None:  # likewise
             record["documents"] = self.documents.model_dump(mode="json")
+        if self.knowledge is not None:  # likewise: runs without knowledge keep their hashes
+            record["knowledge"] = self.knowledge.model_dump(mode="json")
         return record
 
     @classmethod
@@ -118,6 +123,7 @@ class Scenario(ScenarioFields):
         scenario = validate(cls, data, where)
         check_names(scenario, where)
         check_bounds(scenario, where)
+        check_space(scenario, where)
         return scenario
 
 
@@ -127,7 +133,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": m.Say, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
-        "documents": DocumentsSpec}
+        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
     vocabulary["tools"] = model_vocabulary(ToolsSpec)
