@@ -50,10 +50,13 @@ from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Re
 from troupe_es.commands.workplace import WORKPLACE, WORKPLACE_HANDLERS, WORKPLACE_REACTIONS
 from troupe_es.commands.step import advance_step, take_turn
 from troupe_es.commands.vision import show_image
+from troupe_es.commands.tools import ToolsCapability
+from troupe_es.commands.tools.reminders import REMINDER_KIND, on_calendar
 from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
 from troupe_es.runtime import Handler, MessageBus, Observer, RuntimeSettings
 from troupe_es.store.base import EventStore
+from troupe_es.tools.registry import core_registry
 
 HANDLERS: dict[type, Handler] = {
     StartRun: h.start_run,
@@ -83,7 +86,11 @@ HANDLERS: dict[type, Handler] = {
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, RETAIL, WORKPLACE, MARKET)
+TOOL_REGISTRY = core_registry()
+"""The tool kits a scenario's ``tools:`` section can switch on (the tools port)."""
+TOOLS = ToolsCapability(TOOL_REGISTRY)
+
+CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, RETAIL, WORKPLACE, MARKET, TOOLS)
 """What composes an agent's turn (prompt sections, output fields and action types, decide
 functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name. Emotions
 come before memory, so a turn's memories are tagged with the mood its appraisal left."""
@@ -92,6 +99,7 @@ SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS, **WORKPLACE_REAC
 """Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
 here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
 SCHEDULE_REACTIONS[PAYMENT_KIND] = on_payment  # the market's periodic income, rent and interest
+SCHEDULE_REACTIONS[REMINDER_KIND] = on_calendar  # the calendar tool's appointments
 
 MOVE_ADJUSTERS: tuple = (congested_moves,)
 """Functions ``(state, world, moves) -> moves`` applied to each step's grid moves, in order
@@ -184,6 +192,11 @@ def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeS
     from troupe_es.embeddings import RunEmbeddings
 
     bus.services["embeddings"] = RunEmbeddings(bus.services["embeddings"], bus)
+    replayed = getattr(getattr(gateway, "_replay", None), "run_id", None)
+    if replayed is not None:  # a replay never runs a tool: results come from the replayed run's log
+        from troupe_es.tools.executor import RecordedResults
+
+        bus.services["tool_results"] = RecordedResults(gateway.store, replayed)
     from troupe_es.documents.source import document_source
 
     bus.services["documents"] = document_source(gateway)  # the files, or a replayed run's chunks

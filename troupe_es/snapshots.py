@@ -54,6 +54,7 @@ def state_dict(state: RunState) -> dict:
     data["worlds"] = {name: dict(vars(w)) for name, w in state.worlds.items()}
     data["schedule"] = state.schedule.to_dict()
     data["library"] = {"chunks": [dict(vars(c)) for c in state.library.chunks], "grounded": state.library.grounded}
+    data["tools"] = state.tools.to_dict()
     data["knowledge"] = {**vars(state.knowledge), "open": [dict(vars(f)) for f in state.knowledge.open]}
     for name, w in state.worlds.items():
         if w.space is not None:  # a grid world's space (maps, positions) as plain data

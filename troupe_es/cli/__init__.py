@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "market": ("troupe_es.cli.market_cmd", "market", "Order books, balances and inventories of a run's market."),
     "retail": ("troupe_es.cli.retail_cmd", "retail", "A store run: shoppers, dwell per zone, shelf traffic, heatmap."),
     "mock-llm": ("troupe_es.cli.mock_llm_cmd", "mock_llm", "The deterministic OpenAI-compatible mock LLM."),
+    "tools": ("troupe_es.cli.tools_cmd", "tools", "The tools agents can hold, with their argument schemas."),
 }
 
 

@@ -16,6 +16,7 @@ from troupe_es.domain.copying import with_changes
 from troupe_es.domain.emotions import EMOTION_HANDLERS
 from troupe_es.domain.market import MARKET_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
+from troupe_es.domain.tools import TOOL_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
 from troupe_es.domain.space import SPACE_HANDLERS
 from troupe_es.domain.workplace import WORKPLACE_HANDLERS
@@ -57,6 +58,7 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
                    parent_run_id=e.parent_run_id, fork_position=e.fork_position,
                    memory_config=(e.scenario or {}).get("memory"),
                    embedder=dict(e.embedder) if e.embedder else None,
+                   tools_config=(e.scenario or {}).get("tools"),
                    documents_config=(e.scenario or {}).get("documents"),
                    knowledge=knowledge_started(e.scenario),
                    emotions_config=(e.scenario or {}).get("emotions"))
@@ -183,6 +185,7 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
     **MARKET_HANDLERS,
+    **TOOL_HANDLERS,
     **SCHEDULE_HANDLERS,
     **DOCUMENT_HANDLERS,
     **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's

@@ -16,6 +16,7 @@ from troupe_es.domain.knowledge import KnowledgeState
 from troupe_es.domain.emotions import EmotionState
 from troupe_es.domain.market import MarketState
 from troupe_es.domain.memory import MemoryBook
+from troupe_es.domain.tools import ToolsState
 from troupe_es.domain.schedule import ScheduleBook
 from troupe_es.domain.space import SpaceState
 from troupe_es.domain.workplace import WorkplaceState
@@ -118,6 +119,8 @@ class RunState:
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
     market: MarketState | None = None  # the marketplace (None: no market is open)
+    tools_config: dict[str, Any] | None = None  # the scenario's tools: section (None: no tools)
+    tools: ToolsState = field(default_factory=ToolsState)  # open calls, mailboxes, documents, calendars
     schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
     documents_config: dict[str, Any] | None = None  # the scenario's documents: section (None: none)
     library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
@@ -159,6 +162,7 @@ class RunState:
             rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
         rest["workplace"] = WorkplaceState.from_dict(rest.get("workplace"))
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
+        rest["tools"] = ToolsState.from_dict(rest.get("tools") or {})
         rest["library"] = Library.from_dict(rest["library"]) if "library" in rest else Library()
         rest["knowledge"] = KnowledgeState.from_dict(rest.get("knowledge") or {})
         if rest.get("market") is not None:

@@ -60,6 +60,7 @@ from troupe_es.events.run import (
     StepCompleted,
     StepStarted,
 )
+from troupe_es.events.tools import ToolInvoked, ToolReturned
 from troupe_es.events.schedule import (
     ClockJumped,
     EventScheduled,
@@ -141,3 +142,4 @@ __all__ = [
     "CheckoutStarted", "MoveBlocked", "ProductNoticed", "ProductPicked", "PurchaseCompleted", "ShopperEntered", "ShoppingRejected",
     "StoreOpened",
 ]
+__all__ += ["ToolInvoked", "ToolReturned"]

@@ -125,6 +125,8 @@ def resolve(data: Any, where: str, base_dir: Path) -> Scenario:
     raw = with_map_content(raw, where, base_dir)
     raw, personas = split_positions(raw, personas, where)
     fields = {name: getattr(raw, name) for name in ScenarioFields.model_fields}
+    if raw.tools is not None:  # paths resolved, the search corpus read in, chains type-checked
+        fields["tools"] = raw.tools.resolved(base_dir, where)
     fields["documents"] = with_persona_documents(raw.documents, own_documents, personas, where, base_dir)
     scenario = Scenario(**fields, personas=personas, path=where, images=images)
     check_names(scenario, where)

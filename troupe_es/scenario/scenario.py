@@ -19,6 +19,7 @@ from troupe_es.scenario import model as m
 from troupe_es.scenario import schedule as sch
 from troupe_es.scenario import workplace as wk
 from troupe_es.scenario import steps as s
+from troupe_es.tools.config import ToolsSpec
 from troupe_es.scenario.documents import DocumentsSpec
 from troupe_es.scenario.space import check_space
 from troupe_es.scenario.vision import SeeSpec
@@ -51,6 +52,7 @@ class ScenarioFields(m.Strict):
     max_actions_per_turn: int = Field(default=limits.MAX_ACTIONS_PER_TURN, ge=1, le=limits.MAX_ACTIONS_PER_TURN)
     interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     memory: m.MemorySpec | None = None
+    tools: ToolsSpec | None = None
     documents: DocumentsSpec | None = None
     knowledge: m.KnowledgeSpec | None = None
     emotions: EmotionsSpec | None = None
@@ -107,6 +109,8 @@ class Scenario(ScenarioFields):
                 mode="json", exclude={"proximity_weight"} if self.memory.proximity_weight is None else None)
         if self.market is not None:  # absent otherwise, like memory
             record["market"] = self.market.model_dump(mode="json", by_alias=True)
+        if self.tools is not None:  # absent otherwise, like memory
+            record["tools"] = self.tools.model_dump(mode="json")
         if not self.world.skip_idle:  # absent when off, like schedule and stop_when_idle: hashes hold
             record["world"].pop("skip_idle", None)
         if self.schedule:
@@ -154,6 +158,7 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "retail": RetailSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
+    vocabulary["tools"] = model_vocabulary(ToolsSpec)
     vocabulary[None].discard("path")
     return vocabulary
 
@@ -218,6 +223,8 @@ def check_names(scenario: Scenario, where: str) -> None:
     for name in (scenario.memory.personas if scenario.memory else {}):
         check(f"memory.personas.{name}", name)
     for path, name in (scenario.market.agent_refs() if scenario.market else ()):
+        check(path, name)
+    for path, name in (scenario.tools.agent_refs() if scenario.tools else ()):
         check(path, name)
     sch.check_schedule(scenario.schedule, scenario.script, check, where)
     for name in (scenario.documents.personas if scenario.documents else {}):
