@@ -35,7 +35,7 @@ from troupe_es.events import (
 )
 
 if TYPE_CHECKING:
-    from troupe_es.events import Recorded
+    from troupe_es.events import NewEvent, Recorded
     from troupe_es.runtime import MessageBus
 
 STIMULUS_KINDS = ("listen", "see", "think", "internalize_goal", "socialize")
@@ -99,21 +99,31 @@ def join_world(cmd: JoinWorld, bus: "MessageBus") -> list["Recorded"]:
 
 
 def perceive(cmd: Perceive, bus: "MessageBus", causation_id: str | None = None) -> list["Recorded"]:
+    return bus.record(perception_events(cmd, bus, causation_id))
+
+
+def perception_events(cmd: Perceive, bus: "MessageBus", causation_id: str | None = None) -> list["NewEvent"]:
+    """The event ``perceive`` records (validated, not recorded: a caller may batch it)."""
     bus.require_agent(cmd.agent)
     if cmd.kind not in STIMULUS_KINDS:
         raise SimulationError(f"unknown stimulus kind {cmd.kind!r} (use {', '.join(STIMULUS_KINDS)})")
     world = bus.state.agents[cmd.agent].world
-    return bus.record([bus.new(f"agent/{cmd.agent}", StimulusPerceived(
+    return [bus.new(f"agent/{cmd.agent}", StimulusPerceived(
         agent=cmd.agent, kind=cmd.kind, content=cmd.content, source=cmd.source),  # type: ignore[arg-type]
-        world=world, causation_id=causation_id)])
+        world=world, causation_id=causation_id)]
 
 
 def broadcast(cmd: Broadcast, bus: "MessageBus", causation_id: str | None = None) -> list["Recorded"]:
+    return bus.record(broadcast_events(cmd, bus, causation_id))
+
+
+def broadcast_events(cmd: Broadcast, bus: "MessageBus", causation_id: str | None = None) -> list["NewEvent"]:
+    """The events ``broadcast`` records (validated, not recorded: a caller may batch them)."""
     bus.require_world(cmd.world)
     members = bus.state.worlds[cmd.world].members
-    return bus.record([bus.new(f"agent/{name}", StimulusPerceived(
+    return [bus.new(f"agent/{name}", StimulusPerceived(
         agent=name, kind="listen", content=cmd.content, source=cmd.source),
-        world=cmd.world, causation_id=causation_id) for name in members])
+        world=cmd.world, causation_id=causation_id) for name in members]
 
 
 def make_accessible(cmd: MakeAccessible, bus: "MessageBus") -> list["Recorded"]:

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from troupe_es.commands.models import FinishStep, InterruptRun, ResumeRun
-from troupe_es.commands.schedule import awake, fire_due
+from troupe_es.commands.schedule import awake, fire_due, react_unfinished
 from troupe_es.commands.step import after_turns, apply_interventions, draw_order, play_turns
 from troupe_es.errors import SimulationError
 from troupe_es.events import RandomDrawn, RunInterrupted, RunResumed, StepCompleted
@@ -145,12 +145,14 @@ def finish_step(cmd: FinishStep, bus: "MessageBus") -> list["Recorded"]:
 
     bus.require_world(cmd.world)
     name = cmd.world
-    step_info = open_step(_open_step_records(bus, name))
+    step_records = _open_step_records(bus, name)
+    step_info = open_step(step_records)
     started = step_info.started
     step = started.event.step  # type: ignore[attr-defined]
     recorded: list[Recorded] = []
     if step_info.order is None:
         pending = [iv for iv in bus.settings.interventions if iv.name not in step_info.interventions]
+        react_unfinished(bus, name, step_records)
         fire_due(bus, name, started.event_id)
         apply_interventions(bus, name, step, started.event_id, pending)
         order = awake(bus.state, name, draw_order(bus.state, name, step))

@@ -37,10 +37,12 @@ from troupe_es.commands.documents import ingest_planned
 from troupe_es.commands.plan import RunPlan, run_step_seconds, run_steps
 from troupe_es.commands.resume import continuation
 from troupe_es.commands.schedule import CancelSchedule, ScheduleItem, StopIdleRun, quiescent
+from troupe_es.commands.workplace import DefineWorkplace
 from troupe_es.scenario.schedule import item_arguments
 from troupe_es.commands.space.setup import set_up_space
 from troupe_es.commands.classroom.lesson import set_up_classroom
 from troupe_es.commands.vision import see_command, store_images
+from troupe_es.commands.retail.setup import set_up_retail
 from troupe_es.errors import BudgetExceededError, ReplayDivergenceError, SimulationError, TroupeError
 
 if TYPE_CHECKING:
@@ -143,6 +145,13 @@ def set_up(bus: "MessageBus", plan: RunPlan) -> None:
     ingest_planned(bus, plan)
     set_up_space(bus, plan)
     set_up_classroom(bus, plan)
+    if plan.record.get("workplace") is not None:
+        bus.handle(DefineWorkplace(world=w.name, spec=plan.record["workplace"]))
+    if plan.record.get("market") is not None:  # after the scenario's items: it schedules its payments
+        from troupe_es.commands.market import OpenMarket
+
+        bus.handle(OpenMarket(world=w.name, spec=plan.record["market"]))
+    set_up_retail(bus, plan)
 
 
 def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
@@ -162,6 +171,8 @@ def adopt_changes(bus: "MessageBus", plan: RunPlan) -> None:
     if joining:
         bus.handle(JoinWorld(world=world, agents=tuple(joining)))
     set_up_space(bus, plan)
+    ingest_planned(bus, plan)  # documents the parent did not have (inherited ones are not read again)
+    set_up_retail(bus, plan)
 
 
 def script_commands(plan: RunPlan, start: int = 0) -> Iterator[Any]:
@@ -243,10 +254,14 @@ def drive(bus: "MessageBus", commands: Iterable[Any], started: float) -> RunOutc
 
     try:
         for command in commands:
-            bus.handle(command)
-            steps += isinstance(command, (AdvanceStep, FinishStep))
-            idle = quiescent(bus.state) if isinstance(command, (AdvanceStep, FinishStep)) else None
-            if idle is not None:  # stop_when_idle: the run ends itself, saying why
+            is_step = isinstance(command, (AdvanceStep, FinishStep))
+            if is_step and quiescent(bus.state) is None:
+                bus.handle(command)
+                steps += 1
+            elif not is_step:
+                bus.handle(command)
+            idle = quiescent(bus.state) if is_step else None
+            if idle is not None:  # stop_when_idle: the run ends itself, saying why (also when resumed)
                 wall = time.perf_counter() - started
                 bus.handle(StopIdleRun(steps=steps, reason=idle, wall_seconds=wall))
                 return RunOutcome(bus.run_id, "completed", steps, wall)

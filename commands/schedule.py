@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from troupe_es.commands.handlers import broadcast, perceive
+from troupe_es.commands.handlers import broadcast_events, perception_events
 from troupe_es.commands.models import Broadcast, Command, Perceive
 from troupe_es.domain import RunState
 from troupe_es.domain.schedule import (
@@ -292,24 +292,44 @@ def fire_due(bus: "MessageBus", world: str, causation_id: str | None) -> list["R
     return recorded
 
 
-def react(bus: "MessageBus", world: str, outputs: Iterable[Any], causation_id: str | None) -> list["Recorded"]:
-    """Carry out a reaction's outputs: commands are handled, events recorded (an event alone goes
-    to the world's stream; a ``(stream, event)`` pair to that stream), all caused by the firing."""
+def react_unfinished(bus: "MessageBus", world: str, records: Iterable["Recorded"]) -> list["Recorded"]:
+    """Resume: run the reaction of every item fired in ``records`` (a cut-short step's events)
+    that nothing was recorded for yet — the process died between the firing and its effect."""
+    records = list(records)
+    caused = {r.causation_id for r in records if r.causation_id}
+    reactions = reactions_of(bus)
     recorded: list[Recorded] = []
+    for rec in records:
+        event = rec.event
+        if isinstance(event, ScheduledEventFired) and rec.event_id not in caused:
+            reaction = reactions.get(event.kind)
+            if reaction is not None:
+                recorded += react(bus, world, reaction(bus.state, event), rec.event_id)
+    return recorded
+
+
+def react(bus: "MessageBus", world: str, outputs: Iterable[Any], causation_id: str | None) -> list["Recorded"]:
+    """Carry out a reaction's outputs, all caused by the firing: events (an event alone goes to the
+    world's stream, a ``(stream, event)`` pair to that stream), broadcasts and stimuli are recorded
+    in one atomic batch; any other command is handled in its turn (after what came before it)."""
+    recorded: list[Recorded] = []
+    batch: list[Any] = []
     for out in outputs:
         if isinstance(out, Broadcast):
-            recorded += broadcast(out, bus, causation_id=causation_id)
+            batch += broadcast_events(out, bus, causation_id=causation_id)
         elif isinstance(out, Perceive):
-            recorded += perceive(out, bus, causation_id=causation_id)
+            batch += perception_events(out, bus, causation_id=causation_id)
         elif isinstance(out, Command):
+            recorded += bus.record(batch)
+            batch = []
             recorded += list(bus.handle(out) or [])
         elif isinstance(out, Event):
-            recorded += bus.record([bus.new(f"world/{world}", out, world=world, causation_id=causation_id)])
+            batch.append(bus.new(f"world/{world}", out, world=world, causation_id=causation_id))
         elif isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], Event):
-            recorded += bus.record([bus.new(out[0], out[1], world=world, causation_id=causation_id)])
+            batch.append(bus.new(out[0], out[1], world=world, causation_id=causation_id))
         else:
             raise SimulationError(f"a schedule reaction returned {out!r}: expected a command or an event")
-    return recorded
+    return recorded + bus.record(batch)
 
 
 SCHEDULE_HANDLERS: dict[type, Callable[[Any, "MessageBus"], Any]] = {

@@ -1,6 +1,7 @@
 """The memory vector index: a stored projection of every run's memories in lancedb.
 
-One row per memory held (run, agent, memory id, kind, vector, text, importance, simulated time),
+One row per memory held (run, agent, memory id, kind, vector, text, importance, simulated time;
+document chunks are ``document`` memories whose agent is ``*`` when everyone was given them),
 one table per offline embedder (runs embedding through an API are not indexed), a checkpoint table, batched writes and compaction (lancedb writes one
 table version per write). Rows are keyed by run and memory id, so delivering an event twice
 changes nothing; forgotten memories are deleted. ``rebuild`` = reset + apply the whole log: it
@@ -32,7 +33,9 @@ from troupe_es.store.base import EventStore
 
 NAME = "memory"
 INDEX_ENV = "TROUPE_ES_MEMORY_INDEX"
-TYPES = ("RunStarted", "MemoryStored", "MemoryForgotten")
+TYPES = ("RunStarted", "MemoryStored", "MemoryForgotten", "DocumentChunkIngested")
+EVERYONE = "*"
+"""The ``agent`` of document chunks given to everyone (searching for an agent finds them too)."""
 COMPACT_EVERY = 20
 """Writes between two compactions."""
 
@@ -115,9 +118,17 @@ class MemoryIndex:
         for rec in records:
             e = rec.event
             if e.type == "RunStarted":
-                memory = (e.scenario or {}).get("memory")
+                memory = _embedding_section(e.scenario)
                 if memory is not None:
                     self._embedder_of_run[rec.run_id] = memory.get("embedder") or "wordllama"
+            elif e.type == "DocumentChunkIngested":  # a `document` memory (docs/documents.md)
+                embedder = self._embedder(rec.run_id)
+                if embedder in OFFLINE:
+                    owner = e.agent or EVERYONE
+                    rows.setdefault(embedder, []).append({
+                        "key": f"{rec.run_id}/{owner}/{e.chunk_id}", "run_id": rec.run_id, "agent": owner,
+                        "memory_id": e.chunk_id, "kind": "document", "text": e.text, "importance": 0,
+                        "sim_time": rec.sim_time.isoformat() if rec.sim_time else None, "position": rec.position})
             elif e.type == "MemoryStored":
                 embedder = self._embedder(rec.run_id)
                 if embedder not in OFFLINE:  # remote vectors are in the log, not recomputable offline
@@ -140,7 +151,7 @@ class MemoryIndex:
     def _embedder(self, run_id: str) -> str:
         if run_id not in self._embedder_of_run:
             started = next(iter(self.store.read(run_id=run_id, types=["RunStarted"])), None)
-            memory = (started.event.scenario or {}).get("memory") if started is not None else None
+            memory = _embedding_section(started.event.scenario) if started is not None else None
             self._embedder_of_run[run_id] = (memory or {}).get("embedder") or "wordllama"
         return self._embedder_of_run[run_id]
 
@@ -182,7 +193,8 @@ class MemoryIndex:
         if name not in self._tables():
             return []
         vector = self.embeddings.get(embedder).embed([query])[0].astype("float32")
-        where = f"run_id = '{_quote(run_id)}'" + (f" AND agent = '{_quote(agent)}'" if agent else "")
+        where = f"run_id = '{_quote(run_id)}'" + (
+            f" AND (agent = '{_quote(agent)}' OR agent = '{EVERYONE}')" if agent else "")
         hits = (self.db.open_table(name).search(vector).metric("cosine").where(where, prefilter=True)
                 .limit(k).to_list())
         out = [{"memory_id": h["memory_id"], "agent": h["agent"], "kind": h["kind"], "text": h["text"],
@@ -192,6 +204,12 @@ class MemoryIndex:
 
     def count(self) -> int:
         return sum(self.db.open_table(n).count_rows() for n in self._memory_tables())
+
+
+def _embedding_section(scenario: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The scenario section naming the run's embedder: ``memory:``, else ``documents:``."""
+    scenario = scenario or {}
+    return scenario.get("memory") if scenario.get("memory") is not None else scenario.get("documents")
 
 
 def _quote(text: str) -> str:

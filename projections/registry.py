@@ -19,6 +19,7 @@ from typing import Any
 
 from troupe_es.projections.fold import Fold, fold
 from troupe_es.projections.runs import RUNS
+from troupe_es.projections.tools import TOOLS_FOLD
 from troupe_es.errors import ConfigurationError, CorruptEventError
 from troupe_es.snapshots import SNAPSHOT_NAME, SnapshotPolicy, write_snapshots
 from troupe_es.store.base import EventStore
@@ -104,6 +105,7 @@ def _run_state_rebuild(store: EventStore, *, every: int = SnapshotPolicy.every, 
 
 
 register(fold_entry(RUNS))
+register(fold_entry(TOOLS_FOLD))
 register(ProjectionEntry(
     SNAPSHOT_NAME, "Snapshots of every run's state (agents, worlds) every K events: time travel starts "
                    "from the nearest one.", "snapshots", _run_state_status, _run_state_rebuild))

@@ -77,7 +77,7 @@ def sample(annotation: Any, metadata: list[Any] = (), where: str = "") -> Any:  
         low = bounds.get("ge", bounds.get("gt", 0) + 1 if "gt" in bounds else 3)
         return max(low, 3) if "le" not in bounds else min(max(low, 3), bounds["le"])
     if annotation is float:
-        return 2.5
+        return min(2.5, bounds["le"]) if "le" in bounds else 2.5
     if annotation is str:
         return "text"
     if annotation is datetime:
@@ -119,7 +119,7 @@ def variants(value: Any, annotation: Any, metadata: list[Any] = (), path: str = 
     elif annotation is int:
         yield path, value + 1 if value + 1 <= bounds.get("le", value + 1) else value - 1
     elif annotation is float:
-        yield path, value + 1.25
+        yield path, value + 1.25 if value + 1.25 <= bounds.get("le", value + 1.25) else value - 1.25
     elif annotation is str:
         yield path, value + "-changed"
     elif annotation is datetime:

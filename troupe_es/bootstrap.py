@@ -37,19 +37,27 @@ from troupe_es.commands.models import (
 )
 from troupe_es.commands.notebook import announce
 from troupe_es.commands.knowledge import KNOWLEDGE
+from troupe_es.commands.emotions import EMOTIONS
 from troupe_es.commands.memory import MEMORY
 from troupe_es.commands.documents import DOCUMENTS, ground_agent, ingest_documents
 from troupe_es.commands.space import SPACE
 from troupe_es.commands.classroom import CLASSROOM, KIND as LESSON_SEGMENT, on_lesson_segment
+from troupe_es.commands.market import MARKET, OpenMarket, open_market
+from troupe_es.commands.market.payments import PAYMENT_KIND, on_payment
+from troupe_es.commands.retail import RETAIL, congested_moves
 from troupe_es.commands.poll import ask_poll
 from troupe_es.commands.resume import finish_step, interrupt_run, resume_run
 from troupe_es.commands.schedule import BUILTIN_REACTIONS, SCHEDULE_HANDLERS, Reaction
+from troupe_es.commands.workplace import WORKPLACE, WORKPLACE_HANDLERS, WORKPLACE_REACTIONS
 from troupe_es.commands.step import advance_step, take_turn
 from troupe_es.commands.vision import show_image
+from troupe_es.commands.tools import ToolsCapability
+from troupe_es.commands.tools.reminders import REMINDER_KIND, on_calendar
 from troupe_es.domain import RunState
 from troupe_es.errors import ConfigurationError
 from troupe_es.runtime import Handler, MessageBus, Observer, RuntimeSettings
 from troupe_es.store.base import EventStore
+from troupe_es.tools.registry import core_registry
 
 HANDLERS: dict[type, Handler] = {
     StartRun: h.start_run,
@@ -70,21 +78,35 @@ HANDLERS: dict[type, Handler] = {
     InterruptRun: interrupt_run,
     ResumeRun: resume_run,
     FinishStep: finish_step,
+    OpenMarket: open_market,
     **SCHEDULE_HANDLERS,
     IngestDocuments: ingest_documents,
     GroundAgent: ground_agent,
     ShowImage: show_image,
+    **WORKPLACE_HANDLERS,
 }
 """Command type → handler: the whole write side at a glance."""
 
-CAPABILITIES: tuple = (MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, CLASSROOM)
-"""What composes an agent's turn (prompt sections, output fields and action types, decide
-functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name."""
+TOOL_REGISTRY = core_registry()
+"""The tool kits a scenario's ``tools:`` section can switch on (the tools port)."""
+TOOLS = ToolsCapability(TOOL_REGISTRY)
 
-SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS}
-SCHEDULE_REACTIONS[LESSON_SEGMENT] = on_lesson_segment  # a classroom's lesson plan (docs/environments.md)
+CAPABILITIES: tuple = (EMOTIONS, MEMORY, DOCUMENTS, KNOWLEDGE, SPACE, RETAIL, WORKPLACE, MARKET, CLASSROOM,
+                       TOOLS)
+"""What composes an agent's turn (prompt sections, output fields and action types, decide
+functions), in order (DESIGN §6). ``commands/turn.py`` knows none of them by name. Emotions
+come before memory, so a turn's memories are tagged with the mood its appraisal left."""
+
+SCHEDULE_REACTIONS: dict[str, Reaction] = {**BUILTIN_REACTIONS, **WORKPLACE_REACTIONS}
 """Scheduled item kind → what firing it does (docs/schedule.md): capabilities add their own kinds
 here (``SCHEDULE_REACTIONS["meeting"] = workplace.on_meeting``)."""
+SCHEDULE_REACTIONS[PAYMENT_KIND] = on_payment  # the market's periodic income, rent and interest
+SCHEDULE_REACTIONS[REMINDER_KIND] = on_calendar  # the calendar tool's appointments
+SCHEDULE_REACTIONS[LESSON_SEGMENT] = on_lesson_segment  # a classroom's lesson plan (docs/environments.md)
+
+MOVE_ADJUSTERS: tuple = (congested_moves,)
+"""Functions ``(state, world, moves) -> moves`` applied to each step's grid moves, in order
+(retail: cell capacity cuts paths short)."""
 
 
 def services() -> dict[str, Any]:
@@ -94,7 +116,7 @@ def services() -> dict[str, Any]:
     global _EMBEDDINGS
     if _EMBEDDINGS is None:
         _EMBEDDINGS = Embeddings()
-    return {"embeddings": _EMBEDDINGS, "schedule_reactions": SCHEDULE_REACTIONS}
+    return {"embeddings": _EMBEDDINGS, "schedule_reactions": SCHEDULE_REACTIONS, "move_adjusters": MOVE_ADJUSTERS}
 
 
 _EMBEDDINGS: Any = None
@@ -173,6 +195,11 @@ def make_bus(store: EventStore, run_id: str, *, gateway: Any, settings: RuntimeS
     from troupe_es.embeddings import RunEmbeddings
 
     bus.services["embeddings"] = RunEmbeddings(bus.services["embeddings"], bus)
+    replayed = getattr(getattr(gateway, "_replay", None), "run_id", None)
+    if replayed is not None:  # a replay never runs a tool: results come from the replayed run's log
+        from troupe_es.tools.executor import RecordedResults
+
+        bus.services["tool_results"] = RecordedResults(gateway.store, replayed)
     from troupe_es.documents.source import document_source
 
     bus.services["documents"] = document_source(gateway)  # the files, or a replayed run's chunks

@@ -31,6 +31,8 @@ never a traceback. Catch :class:`TroupeError` in a notebook to catch them all::
     │   ├── InvalidOutputError        structured output stayed invalid after feedback retries
     │   ├── BudgetExceededError       the run's token or cost budget would be exceeded
     │   └── ReplayDivergenceError     replay asked for a call that was never recorded (exit 3)
+    ├── ToolError                     a tool refused or failed a call (the caller perceives it)
+    │   └── ToolChainError            a tool chain's steps do not fit together (found when built)
     ├── SimulationError               the runtime refused a command (unknown agent, bad steps)
     │   ├── RunNotResumableError      the run completed, or its writer is still alive
     │   └── UnreachableError          no path between two cells of a grid world's map
@@ -229,3 +231,13 @@ class VerificationError(TroupeError):
     def __init__(self, message: str, *, position: int | None = None):
         super().__init__(message)
         self.position = position
+
+
+class ToolError(TroupeError):
+    """A tool refused or failed a call. Raised inside a tool, it becomes the ``ToolReturned``
+    error its caller perceives (never a crashed run)."""
+
+
+class ToolChainError(ToolError):
+    """A tool chain whose steps do not fit together (a result field's type does not match the
+    next tool's argument, or a required argument is fed by nothing): found when it is built."""

@@ -54,12 +54,17 @@ def state_dict(state: RunState) -> dict:
     data["worlds"] = {name: dict(vars(w)) for name, w in state.worlds.items()}
     data["schedule"] = state.schedule.to_dict()
     data["library"] = {"chunks": [dict(vars(c)) for c in state.library.chunks], "grounded": state.library.grounded}
+    data["tools"] = state.tools.to_dict()
     data["knowledge"] = {**vars(state.knowledge), "open": [dict(vars(f)) for f in state.knowledge.open]}
     for name, w in state.worlds.items():
         if w.space is not None:  # a grid world's space (maps, positions) as plain data
             data["worlds"][name]["space"] = w.space.to_dict()
         if w.classroom is not None:  # a classroom's session as plain data
             data["worlds"][name]["classroom"] = w.classroom.to_dict()
+        if w.store is not None:  # a store's shoppers and baskets as plain data
+            data["worlds"][name]["store"] = w.store.to_dict()
+    data["market"] = state.market.to_dict() if state.market is not None else None
+    data["workplace"] = state.workplace.to_dict() if state.workplace is not None else None
     return data
 
 
@@ -241,5 +246,7 @@ def agent_view(state: RunState, agent: str) -> dict:
     data["clock"] = world.clock if world else None
     if world is not None and world.space is not None and agent in world.space.positions:
         data["position"] = list(world.space.positions[agent])  # a grid world: its cell (x, y)
+    if world is not None and world.store is not None and agent in world.store.shoppers:
+        data["shopper"] = world.store.to_dict()["shoppers"][agent]  # a store: list, budget, basket (cents)
     return data
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from troupe_es.commands.models import GroundAgent, IngestDocuments
+from troupe_es.documents.source import FileDocuments, RecordedDocuments
 from troupe_es.domain import RunState
 from troupe_es.embeddings import OFFLINE
 from troupe_es.events import GroundingChanged
@@ -76,13 +77,18 @@ def _already_there(state: RunState, agent: str | None, path: str) -> bool:
 
 def ingest_planned(bus: "MessageBus", plan: Any) -> None:
     """Ingest a scenario's ``documents:`` (everyone's, then each persona's) and ground the
-    personas that ask for it. Entries the run already holds are not read again (a resumed run)."""
+    personas that ask for it. Entries the run already holds are not read again (a resumed run, or
+    a fork that inherited them); a fork of a recorded scenario takes its parent's recorded chunks."""
     record = plan.record.get("documents")
     if not record:
         return
     from troupe_es.scenario.documents import DocumentsSpec
 
     spec = DocumentsSpec.model_validate(record)
+    parent = bus.state.parent_run_id
+    if plan.base_dir is None and parent is not None and isinstance(bus.services.get("documents"), FileDocuments):
+        # a fork playing its parent's recorded scenario: the parent's recorded chunks, never the files
+        bus.services["documents"] = RecordedDocuments(bus.store, parent)
     wanted: list[tuple[str | None, list[str]]] = [(None, spec.paths)]
     wanted += [(name, p.paths) for name, p in spec.personas.items()]
     for agent, paths in wanted:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from troupe_es.commands.emotions import mood_scores
 from troupe_es.commands.memory.config import memory_settings, weights_of
 from troupe_es.commands.memory.decide import decide_memory
 from troupe_es.commands.memory.maintain import maintain
@@ -97,7 +98,8 @@ class MemoryCapability:
             relevance = embedder.similarities(list(map(TEXT, candidates)), query, agent=agent)
             weights = weights_of(spec)
             near = proximity(state, agent, candidates) if weights.proximity else None
-            picked = rank(candidates, relevance, now_of(state, a), weights, spec.retrieval_top_k, near)
+            picked = rank(candidates, relevance, now_of(state, a), weights, spec.retrieval_top_k, near,
+                          mood_scores(state, agent, candidates))
         lines, fitting = memory_section(a, [s.memory for s in picked], newest, spec.memory_prompt_tokens)
         picked = picked[:fitting]
         events: tuple[Event, ...] = ()

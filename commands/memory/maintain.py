@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from troupe_es.commands.emotions import stability_factor
 from troupe_es.commands.memory.config import memory_settings
 from troupe_es.commands.memory.retrieval import hours_between
 from troupe_es.commands.turn import clip
@@ -86,13 +87,16 @@ def reflection_due(agent: AgentState, spec: Any) -> bool:
         and len(agent.book.items) >= 2
 
 
-def decayed(agent: AgentState, spec: Any, now: str | None) -> list[str]:
-    """Ids of memories whose retention fell below the threshold (pure)."""
+def decayed(agent: AgentState, spec: Any, now: str | None, state: RunState | None = None) -> list[str]:
+    """Ids of memories whose retention fell below the threshold (pure). With ``state`` and
+    emotions on, a memory's emotional intensity at encoding multiplies its stability."""
     if not spec.forgetting_curve:
         return []
     out = []
     for m in agent.book.items:
         stability = spec.stability_hours * (1 + m.recalls) * m.importance / 5
+        if state is not None:
+            stability *= stability_factor(state, m)
         if math.exp(-hours_between(m.last_access, now) / stability) < spec.forgetting_threshold:
             out.append(m.id)
     return out
@@ -176,7 +180,8 @@ def maintain(bus: "MessageBus", world: str, step: int, causation_id: str | None)
     forget = []
     for name in members:
         spec = memory_settings(bus.state, name)
-        if spec is not None and (ids := decayed(bus.state.agents[name], spec, bus.state.worlds[world].clock)):
+        if spec is not None and (ids := decayed(bus.state.agents[name], spec, bus.state.worlds[world].clock,
+                                                bus.state)):
             forget.append(bus.new(f"agent/{name}", MemoryForgotten(agent=name, memory_ids=ids, reason="decayed"),
                                   world=world, causation_id=causation_id))
     recorded += bus.record(forget)

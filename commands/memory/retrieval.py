@@ -60,10 +60,11 @@ def hours_between(earlier: str | None, later: str | None) -> float:
 
 
 def rank(memories: Sequence[StoredMemory], relevance: "np.ndarray", now: str | None, weights: Weights,
-         k: int, proximity: "np.ndarray | None" = None) -> list[Scored]:
+         k: int, proximity: "np.ndarray | None" = None, mood: "np.ndarray | None" = None) -> list[Scored]:
     """The ``k`` best of ``memories`` (highest total first; ties go to the newer memory, later in
     the book), given each one's ``relevance`` (cosine similarity to the query), at simulated
-    time ``now``. Vectorised: only the ``k`` winners become :class:`Scored`."""
+    time ``now``. Vectorised: only the ``k`` winners become :class:`Scored`. ``mood``: an extra
+    term per memory added to the total (mood congruence, from the emotions capability)."""
     import numpy as np
 
     n = len(memories)
@@ -80,6 +81,8 @@ def rank(memories: Sequence[StoredMemory], relevance: "np.ndarray", now: str | N
     total = weights.recency * recency + weights.importance * importance + weights.relevance * relevance
     if proximity is not None and weights.proximity:
         total = total + weights.proximity * np.asarray(proximity, dtype=np.float64)
+    if mood is not None:
+        total = total + mood
     rounded = np.round(total, 6)
     if k < n:
         cut = np.partition(rounded, n - k)[n - k]

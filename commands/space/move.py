@@ -63,5 +63,7 @@ def move_travellers(bus: "MessageBus", world: str, step: int, causation_id: str 
     if w is None or w.space is None or not w.space.travel or w.space.moved_step == w.step:
         return []  # no map, nobody travelling, or this step's travel was walked before the run was resumed
     events = decide_moves(w.space, world, w.members)
+    for adjust in getattr(bus, "services", {}).get("move_adjusters", ()):  # retail: cell capacity
+        events = adjust(bus.state, world, events)
     return bus.record([bus.new(f"agent/{e.agent}", e, world=world, causation_id=causation_id)  # type: ignore[attr-defined]
                        for e in events])

@@ -87,12 +87,12 @@ def test_decide_maps_evidence_numbers_to_events_and_drops_facts_citing_nothing_s
         {"subject": "Lisa", "predicate": "lives in", "object": "Oslo", "exclusive": False, "evidence": [2]},
         {"subject": " ", "predicate": "is", "object": "x", "exclusive": False, "evidence": [1]}]})
     spec = KnowledgeSpec(exclusive_predicates=["Lives in"])
-    event = decide_facts(agent, items, output, spec, "Lisa/step-1/facts-3")
+    event = decide_facts(agent.name, items, output, spec, "Lisa/step-1/facts-3", covered_upto=agent.memory_total)
     assert [(f.subject, f.object, f.evidence, f.exclusive) for f in event.facts] == [
         ("granola", "6 euros", ["agent/Lisa@4", "agent/Lisa@6"], False), ("Lisa", "Oslo", ["agent/Lisa@6"], True)]
     assert event.facts[0].valid_from.isoformat() == "2026-03-01T09:15:00+00:00"  # the newest cited memory
     assert event.covered_upto == 5
-    empty = decide_facts(agent, items, ExtractionOutput(facts=[]), spec, "e")
+    empty = decide_facts(agent.name, items, ExtractionOutput(facts=[]), spec, "e", covered_upto=5)
     assert empty.facts == [] and empty.covered_upto == 5  # recorded anyway: the episode is done
 
 

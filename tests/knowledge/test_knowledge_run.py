@@ -46,6 +46,8 @@ def test_facts_are_extracted_with_at_most_one_call_per_agent_and_episode(kn_run)
     audit = json.loads(troupe("audit", run_id, "--format", "json", store=store).out)
     rows = audit if isinstance(audit, list) else audit.get("calls", audit)
     assert sum(1 for row in rows if row.get("purpose") == "knowledge") == len(extracted)
+    table = troupe("audit", run_id, store=store).out
+    assert f"knowledge {len(extracted)}" in table.split("calls by purpose:")[1]
 
 
 def test_the_graph_rebuilt_from_the_log_equals_the_graph_the_run_built(kn_run):
@@ -158,7 +160,8 @@ def test_exports(kn_run, tmp_path):
 def test_bad_arguments_get_one_line_errors(kn_run):
     store, run_id, _, _ = kn_run
     for args, needle in ((["--agent", "Nobody"], "has no facts"), (["--at", "999999"], "outside run"),
-                         (["--valid-at", "soon"], "not an ISO date-time")):
+                         (["--valid-at", "soon"], "not an ISO date-time"),
+                         (["--format", "dot", "--out", "/nonexistent-folder/g.dot"], "--out")):
         res = troupe("graph", run_id, *args, store=store)
         assert res.code == 1 and needle in res.err and "Traceback" not in res.err
 

@@ -50,3 +50,32 @@ def replay_verified(store: str, run_id: str) -> dict:
     report = json.loads(res.out)
     assert report["ok"] and report["verified"]
     return report
+
+
+def crash_everywhere(plan, facts, step: int = 1) -> int:  # noqa: ANN001
+    """Crash ``plan`` after every ``step``-th committed event, resume each run, and check that it
+    completes with the same ``facts(store, run_id)`` as the uncrashed run and replays verified.
+    Returns how many crashes were tried."""
+    from tests.reliability.test_resume_everywhere import _crashing_run as crashing_run
+    from troupe_es.api.replay import replay_run
+    from troupe_es.api.resume import resume_on, runtime_settings, stopped_run
+    from troupe_es.bootstrap import make_gateway
+    from troupe_es.store import open_store
+
+    store = open_store("memory://")
+    assert not crashing_run(store, plan, "whole", 10**9, 1)
+    expected = facts(store, "whole")
+    total = sum(1 for _ in store.read(run_id="whole"))
+    tried = 0
+    for n in range(1, total, step):
+        run_id = f"crash-{n}"
+        assert crashing_run(store, plan, run_id, n, 1)
+        run = stopped_run(store, run_id)
+        outcome, _ = resume_on(store, run, gateway=make_gateway(store, llm="mock", model=plan.model),
+                               settings=runtime_settings(run, parallel=1))
+        assert outcome.status == "completed", (n, outcome.error)
+        assert facts(store, run_id) == expected, n
+        report = replay_run(store, run_id, verify=True)
+        assert report.ok, (n, report.difference.diff if report.difference else report.divergence)
+        tried += 1
+    return tried

@@ -105,4 +105,4 @@ def test_projections_list_status_rebuild(tmp_path, recorded):
     assert f"runs (fold): checkpoint {last} of {last}, 0 events behind" in status.out
     assert "run run-p: last snapshot" in status.out
     unknown = troupe("projections", "status", "nope", store=url)
-    assert unknown.code == 1 and "unknown projection 'nope' (known: llm_cache, memory, run_state, runs)" in unknown.err
+    assert unknown.code == 1 and "unknown projection 'nope' (known: llm_cache, memory, run_state, runs" in unknown.err

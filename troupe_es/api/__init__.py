@@ -83,6 +83,13 @@ class Person:
         stats = memory_stats(self._sim.store.read(run_id=self._sim.run_id, types=sorted(TYPES)))
         return stats.get(self.name) or AgentMemoryStats().summary()
 
+    def emotions(self) -> dict[str, Any]:
+        """This agent's emotions (as ``troupe-es emotions RUN --agent NAME --json``): baseline,
+        current PAD state with octant and intensity, and every change."""
+        from troupe_es.projections.emotions import TYPES, emotion_trajectories
+
+        return emotion_trajectories(self._sim.store.read(run_id=self._sim.run_id, types=sorted(TYPES)))[self.name]
+
     def _perceive(self, kind: str, text: str, source: str | None) -> "Person":
         self._sim.bus.handle(Perceive(agent=self.name, kind=kind, content=text, source=source))
         return self
@@ -201,6 +208,28 @@ class World:
                            kind=kind, data=data)
         return self._sim.bus.handle(cmd)[-1].event.schedule_id
 
+    def workplace(self, *, rooms: Sequence[str] = (), roles: dict[str, str] | None = None,
+                  reports_to: dict[str, str] | None = None, meetings: Sequence[dict[str, Any]] = (),
+                  tasks: Sequence[dict[str, Any]] = ()) -> "World":
+        """Make this world a workplace (docs/environments.md, "Workplace"): rooms, roles, who
+        reports to whom, meetings (schedule entries with room, facilitator, attendees, agenda) and
+        tasks (id, title, owner, due)."""
+        from troupe_es.api.schedule import workplace_command
+
+        self._sim.bus.handle(workplace_command(self.name, rooms=list(rooms), roles=dict(roles or {}),
+                                               reports_to=dict(reports_to or {}), meetings=list(meetings),
+                                               tasks=list(tasks)))
+        return self
+
+    def open_market(self, **spec: Any) -> "World":
+        """Open a marketplace here: the fields of a scenario's ``market:`` section (``goods``,
+        ``cash``, ``credit``, ``prices``, ``endowments``, ``posted``, ``payments``; see
+        docs/environments.md). Its people then trade with BUY, SELL, OFFER and CANCEL."""
+        from troupe_es.commands.market import OpenMarket
+
+        self._sim.bus.handle(OpenMarket(world=self.name, spec=spec))
+        return self
+
     def cancel(self, id: str, reason: str = "") -> bool:
         """Take the pending item ``id`` off this world's schedule; False if it was not pending."""
         from troupe_es.commands.schedule import CancelSchedule
@@ -230,9 +259,12 @@ class Simulation:
              model: str = "gpt-4o-mini", base_url: str | None = None, seed: int = 0,
              name: str = "notebook", cache: bool = True, parallel: int = 1,
              temperature: float | None = None, max_actions: int = 15,
-             knowledge: dict[str, Any] | None = None) -> "Simulation":
+             knowledge: dict[str, Any] | None = None,
+             emotions: dict[str, Any] | None = None) -> "Simulation":
         """Start a new run in ``store`` (a URL or an open store). ``knowledge``: the settings of a
-        scenario's ``knowledge:`` section (fact extraction, graph-aware retrieval; off when None)."""
+        scenario's ``knowledge:`` section (fact extraction, graph-aware retrieval; off when None).
+        ``emotions``: the scenario's ``emotions:`` section (e.g. ``{"half_life": "1h"}``;
+        docs/emotions.md), off when None."""
         store_obj = open_store(store) if isinstance(store, str) else store
         params = {"temperature": temperature} if temperature is not None else {}
         settings = RuntimeSettings(model=model, llm_parameters=params, parallel=parallel, max_actions=max_actions)
@@ -242,6 +274,10 @@ class Simulation:
             from troupe_es.scenario.model import KnowledgeSpec
 
             record["knowledge"] = KnowledgeSpec.model_validate(knowledge).model_dump(mode="json")
+        if emotions is not None:
+            from troupe_es.scenario.emotions import emotions_record
+
+            record["emotions"] = emotions_record(emotions)
         sim.bus.handle(StartRun(scenario_name=name, seed=seed, scenario=record,
                                 settings={"llm": llm, "model": model, "parallel": parallel}))
         return sim
@@ -328,6 +364,17 @@ class Simulation:
         if people:
             world.add(*people)
         return world
+
+    def add_documents(self, paths: str | Path | Iterable[str | Path], *, person: Person | str | None = None,
+                      chunk_size: int = 1000, chunk_overlap: int = 150, grounding: bool = False) -> int:
+        """Give documents (files or folders of .md, .txt, .html, .pdf, .docx; relative paths from
+        the working directory) to ``person``, or to everyone; returns how many chunks were recorded
+        (0 when they already were). ``grounding=True`` makes ``person`` know only what its documents
+        say (docs/documents.md)."""
+        from troupe_es.api.documents import add_documents
+
+        return add_documents(self, paths, person=person, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+                             grounding=grounding)
 
     def events(self, *, type: str | Iterable[str] | None = None, agent: str | None = None,
                stream: str | None = None) -> list[Recorded]:

@@ -1,4 +1,5 @@
-"""The facade's side of the scheduler: ``World.schedule`` keyword arguments → ``ScheduleItem``."""
+"""The facade's side of the scheduler and the workplace: ``World.schedule`` and
+``World.workplace`` keyword arguments → ``ScheduleItem`` and ``DefineWorkplace`` commands."""
 
 from __future__ import annotations
 
@@ -18,6 +19,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _one_line(exc: ValidationError, where: str) -> SimulationError:
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in first["loc"])
+    return SimulationError(f"{where}: " + (f"{path}: " if path else "") + first["msg"].removeprefix("Value error, "))
+
+
+def workplace_command(world: str, **spec: Any) -> Any:
+    """The ``DefineWorkplace`` command for a workplace given as keyword arguments (validated as a
+    scenario's ``workplace:`` section; one-line :class:`SimulationError` when it is wrong)."""
+    from troupe_es.commands.workplace import DefineWorkplace
+    from troupe_es.scenario.workplace import WorkplaceSpec
+
+    try:
+        parsed = WorkplaceSpec.model_validate(spec)
+    except ValidationError as exc:
+        raise _one_line(exc, "workplace") from None
+    return DefineWorkplace(world=world, spec=parsed.model_dump(mode="json", exclude_none=True, by_alias=True))
+
+
 def item_command(world: str, *, source: str = "user", **fields: Any) -> ScheduleItem:
     """The command for a schedule entry given as keyword arguments (``in_`` stands for ``in``;
     ``tell``/``think``/``see``/``goal`` take ``{"to": ..., "text": ...}``); one-line
@@ -26,7 +46,5 @@ def item_command(world: str, *, source: str = "user", **fields: Any) -> Schedule
     try:
         spec = ScheduleSpec.model_validate(entry)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "schedule"
-        raise SimulationError(f"schedule: {where}: {first['msg']}") from None
+        raise _one_line(exc, "schedule") from None
     return ScheduleItem(world=world, **item_arguments(spec, source=source))

@@ -40,7 +40,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "graph": ("troupe_es.cli.graph_cmd", "graph", "The knowledge graph of a run as it was at a position."),
     "classroom": ("troupe_es.cli.classroom_cmd", "classroom", "A classroom's floor, hands, questions and engagement at a position."),
     "space": ("troupe_es.cli.space_cmd", "space", "A grid world's map with its agents at a position."),
+    "emotions": ("troupe_es.cli.emotions_cmd", "emotions", "Emotion (PAD) trajectories of a run, with a plot."),
+    "documents": ("troupe_es.cli.documents_cmd", "documents", "The documents a run was given, and who is grounded."),
+    "market": ("troupe_es.cli.market_cmd", "market", "Order books, balances and inventories of a run's market."),
+    "retail": ("troupe_es.cli.retail_cmd", "retail", "A store run: shoppers, dwell per zone, shelf traffic, heatmap."),
     "mock-llm": ("troupe_es.cli.mock_llm_cmd", "mock_llm", "The deterministic OpenAI-compatible mock LLM."),
+    "tools": ("troupe_es.cli.tools_cmd", "tools", "The tools agents can hold, with their argument schemas."),
 }
 
 

@@ -67,6 +67,7 @@ def _print(store, run_id: str, fmt: str) -> None:  # noqa: ANN001
         out = console()
         out.print(_table(rows, run_id))
         out.print(_totals(summary))
+        out.print(_by_purpose(rows))
         return
     text = _text(*_build(store, run_id), run_id, fmt)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -99,7 +100,7 @@ def _text(rows, summary: dict, run_id: str, fmt: str) -> str:  # noqa: ANN001
 
     buffer = StringIO()
     Console(file=buffer, width=200).print(_table(rows, run_id))
-    return buffer.getvalue() + _totals(summary) + "\n"
+    return buffer.getvalue() + _totals(summary) + "\n" + _by_purpose(rows) + "\n"
 
 
 def _table(rows, run_id: str):  # noqa: ANN001, ANN202 - rich is imported lazily
@@ -111,6 +112,15 @@ def _table(rows, run_id: str):  # noqa: ANN001, ANN202 - rich is imported lazily
     for row in rows.iter_rows(named=True):
         table.add_row(*[_cell(name, row.get(name)) for name, _ in _TABLE_COLUMNS])
     return table
+
+
+def _by_purpose(rows) -> str:  # noqa: ANN001
+    """Calls per purpose (turn, knowledge extraction, consolidation, ...), most first."""
+    counts: dict[str, int] = {}
+    for purpose in rows.get_column("purpose").to_list() if rows.height else ():
+        counts[purpose or "chat"] = counts.get(purpose or "chat", 0) + 1
+    return "calls by purpose: " + (", ".join(f"{p} {n}" for p, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
+                                   or "none")
 
 
 def _totals(summary: dict) -> str:

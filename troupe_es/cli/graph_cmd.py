@@ -66,9 +66,10 @@ def graph(cli: CliContext, run: str, agent: str | None, position: int | None, st
     if fmt in ("graphml", "dot", "html") or (fmt == "json" and not as_json):
         text = k.FORMATS[fmt](kg, agent=who, when=when)
         if out_path:
-            from pathlib import Path
+            from troupe_es.cli.output import output_file
 
-            Path(out_path).write_text(text, encoding="utf-8")
+            with output_file(out_path) as tmp:  # a missing or unwritable folder is a one-line error
+                tmp.write_text(text, encoding="utf-8")
             click.echo(out_path)
         else:
             click.echo(text, nl=False)

@@ -93,7 +93,22 @@ def render_agent(state: RunState, name: str, *, plain: bool = False, memory: int
                                    recent]
     if agent.book.stored:
         parts += [Text("stored memory", style="bold underline"), kv_table(_memory_rows(agent), plain)]
+    if agent.emotion is not None:
+        parts += [Text("emotion (PAD)", style="bold underline"), kv_table(_emotion_rows(agent), plain)]
     return section(f"agent {name}", Group(*parts), plain, style="yellow")
+
+
+def _emotion_rows(agent: AgentState) -> list[tuple[str, Any]]:
+    from troupe_es.domain.emotions import baseline, describe
+
+    def text(pad: tuple[float, float, float]) -> str:
+        d = describe(pad)
+        return (f"{d['octant']} (intensity {d['intensity']:.2f}): pleasure {d['pleasure']:+.2f}, "
+                f"arousal {d['arousal']:+.2f}, dominance {d['dominance']:+.2f}")
+
+    e = agent.emotion
+    return [("state", text(e.pad)), ("since", f"{(e.at or '-')[:16]} ({e.changes} changes)"),
+            ("baseline", text(baseline(agent.persona)))]
 
 
 def _memory_rows(agent: AgentState) -> list[tuple[str, Any]]:
@@ -142,6 +157,13 @@ def render_state(state: RunState, *, agent: str | None = None, plain: bool = Fal
         from troupe_es.cli.classroom_view import classroom_tables
 
         parts += [section(title, table, plain, style="blue") for title, table in classroom_tables(state)]
+        from troupe_es.cli.retail_view import retail_tables
+
+        parts += [section(title, table, plain, style="blue") for title, table in retail_tables(state, agent)]
+    if state.market is not None and not agent:
+        from troupe_es.cli.market_view import render_market
+
+        parts.append(render_market(state.market, plain))
     book = state.schedule
     if book.pending or book.fired or book.missed or book.cancelled:
         parts.append(section("schedule", render_schedule(state, plain), plain, style="magenta"))

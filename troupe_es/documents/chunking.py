@@ -29,38 +29,25 @@ def chunk_text(text: str, chunk_size: int, chunk_overlap: int) -> list[str]:
     if chunk_size < 1 or not 0 <= chunk_overlap < chunk_size:
         raise ValueError(f"need 0 <= chunk_overlap ({chunk_overlap}) < chunk_size ({chunk_size})")
     text = normalise(text)
-    if not text:
-        return []
-    if len(text) <= chunk_size:
-        return [text]
-    # words with the separator that precedes them ("" for the first, " " or "\n\n")
-    words: list[str] = []
-    seps: list[str] = []
-    for p, paragraph in enumerate(text.split("\n\n")):
-        for w, word in enumerate(paragraph.split(" ")):
-            while len(word) > chunk_size:  # a word longer than a chunk is cut
-                seps.append(" " if words else "")
-                words.append(word[:chunk_size])
-                word = word[chunk_size:]
-            seps.append("" if not words else ("\n\n" if w == 0 and p > 0 else " "))
-            words.append(word)
+    n = len(text)
     chunks: list[str] = []
     start = 0
-    n = len(words)
     while start < n:
-        length = len(words[start])
-        end = start + 1
-        while end < n and length + len(seps[end]) + len(words[end]) <= chunk_size:
-            length += len(seps[end]) + len(words[end])
-            end += 1
-        chunks.append(words[start] + "".join(seps[i] + words[i] for i in range(start + 1, end)))
+        end = start + chunk_size
         if end >= n:
+            chunks.append(text[start:])
             break
-        # the next chunk begins with the trailing words that fit the overlap (always moving on)
-        back = end
-        kept = 0
-        while back - 1 > start and kept + len(words[back - 1]) + 1 <= chunk_overlap:
-            back -= 1
-            kept += len(words[back]) + 1
-        start = back
+        # cut at the last space or line break that keeps the chunk within its size
+        cut = max(text.rfind(" ", start + 1, end + 1), text.rfind("\n", start + 1, end + 1))
+        if cut <= start:  # a single word longer than a chunk: cut it
+            cut = end
+        chunks.append(text[start:cut].rstrip())
+        # the next chunk starts at the first word beginning within the overlap (always moving on)
+        nxt = max(cut - chunk_overlap, start + 1)
+        if nxt < cut and not text[nxt - 1].isspace():
+            spaces = [i for i in (text.find(" ", nxt, cut), text.find("\n", nxt, cut)) if i >= 0]
+            nxt = min(spaces) + 1 if spaces else cut
+        while nxt < n and text[nxt].isspace():
+            nxt += 1
+        start = nxt
     return chunks

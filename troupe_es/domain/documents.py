@@ -23,6 +23,7 @@ class DocumentChunk:
     chunks: int
     text: str
     document_hash: str = ""
+    ref: str = ""  # the DocumentChunkIngested event as stream@version (facts extracted from it cite it)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ class Library:
 
 
 def _ingested(s: Any, r: Any, e: Any) -> Any:
-    chunk = DocumentChunk(e.chunk_id, e.agent, e.source, e.title, e.index, e.chunks, e.text, e.document_hash)
+    chunk = DocumentChunk(e.chunk_id, e.agent, e.source, e.title, e.index, e.chunks, e.text, e.document_hash,
+                          f"{r.stream}@{r.stream_version}")
     return replace(s, library=replace(s.library, chunks=s.library.chunks + (chunk,)))
 
 

@@ -13,9 +13,15 @@ from typing import Any
 from troupe_es.domain.classroom import CLASSROOM_HANDLERS
 from troupe_es.domain.documents import DOCUMENT_HANDLERS
 from troupe_es.domain.knowledge import KNOWLEDGE_HANDLERS, knowledge_started
+from troupe_es.domain.copying import with_changes
+from troupe_es.domain.emotions import EMOTION_HANDLERS
+from troupe_es.domain.market import MARKET_HANDLERS
 from troupe_es.domain.memory import MEMORY_HANDLERS
+from troupe_es.domain.tools import TOOL_HANDLERS
 from troupe_es.domain.schedule import SCHEDULE_ALSO, SCHEDULE_HANDLERS, chained
 from troupe_es.domain.space import SPACE_HANDLERS
+from troupe_es.domain.workplace import WORKPLACE_HANDLERS
+from troupe_es.domain.retail import RETAIL_HANDLERS
 from troupe_es.domain.state import MEMORY_WINDOW, AgentState, MemoryItem, RunState, WorldState
 from troupe_es.events.canonical import iso_utc
 from troupe_es.events.envelope import Recorded
@@ -53,8 +59,10 @@ def _run_started(s: RunState, r: Recorded, e: Any) -> RunState:
                    parent_run_id=e.parent_run_id, fork_position=e.fork_position,
                    memory_config=(e.scenario or {}).get("memory"),
                    embedder=dict(e.embedder) if e.embedder else None,
+                   tools_config=(e.scenario or {}).get("tools"),
                    documents_config=(e.scenario or {}).get("documents"),
-                   knowledge=knowledge_started(e.scenario))
+                   knowledge=knowledge_started(e.scenario),
+                   emotions_config=(e.scenario or {}).get("emotions"))
 
 
 def _persona_defined(s: RunState, r: Recorded, e: Any) -> RunState:
@@ -177,11 +185,16 @@ _HANDLERS: dict[str, Callable[[RunState, Recorded, Any], RunState]] = {
     "InterventionApplied": _intervention,
     "PollClosed": _poll_closed,
     **MEMORY_HANDLERS,
+    **MARKET_HANDLERS,
+    **TOOL_HANDLERS,
     **SCHEDULE_HANDLERS,
     **DOCUMENT_HANDLERS,
     **SPACE_HANDLERS,  # after memory's: its MemoryStored wraps memory's
+    **RETAIL_HANDLERS,
     **KNOWLEDGE_HANDLERS,
     **CLASSROOM_HANDLERS,
+    **EMOTION_HANDLERS,
+    **WORKPLACE_HANDLERS,
 }
 for _type, _also in SCHEDULE_ALSO.items():
     _HANDLERS[_type] = chained(_HANDLERS.get(_type), _also)
@@ -195,7 +208,7 @@ def evolve(state: RunState, recorded: Recorded) -> RunState:
     handler = _HANDLERS.get(recorded.event.type)
     if handler is not None:
         state = handler(state, recorded, recorded.event)
-    return replace(state, position=recorded.position)
+    return with_changes(state, position=recorded.position)
 
 
 def initial() -> RunState:

@@ -73,6 +73,7 @@ class KnowledgeState:
     extractions: int = 0
     facts: int = 0
     open: tuple[OpenFact, ...] = ()
+    chunks: int = 0  # document chunks extracted so far (in ingestion order)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "KnowledgeState":
@@ -122,8 +123,9 @@ def _facts_extracted(s: Any, r: Any, e: Any) -> Any:
     covered = dict(k.covered)
     if e.agent is not None and e.covered_upto is not None:
         covered[e.agent] = max(covered.get(e.agent, 0), e.covered_upto)
+    chunks = max(k.chunks, e.covered_chunks) if e.covered_chunks is not None else k.chunks
     return replace(s, knowledge=replace(k, open=tuple(open_), facts=n, extractions=k.extractions + 1,
-                                        covered=covered))
+                                        covered=covered, chunks=chunks))
 
 
 KNOWLEDGE_HANDLERS: dict[str, Callable[[Any, Any, Any], Any]] = {"FactsExtracted": _facts_extracted}

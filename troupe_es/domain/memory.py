@@ -29,6 +29,7 @@ class StoredMemory:
     recalls: int = 0
     sources: tuple[str, ...] = ()
     place: tuple[int, int] | None = None  # the cell where it was stored, in a grid world (space)
+    pad: tuple[float, float, float] | None = None  # the agent's PAD when it was stored (emotions on)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ class MemoryBook:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "MemoryBook":
         items = tuple(StoredMemory(**{**m, "sources": tuple(m.get("sources", ())),
-                                      "place": tuple(m["place"]) if m.get("place") else None})
+                                      "place": tuple(m["place"]) if m.get("place") else None,
+                                      "pad": tuple(m["pad"]) if m.get("pad") else None})
                       for m in data.get("items", ()))
         return cls(**{**data, "items": items})
 
@@ -77,7 +79,9 @@ def _stored(s: Any, r: Any, e: Any) -> Any:
     agent = s.agents[e.agent]
     book = agent.book
     when = iso_utc(r.sim_time)
-    item = StoredMemory(e.memory_id, e.kind, e.text, e.importance, when, when, 0, tuple(e.sources))
+    mood = agent.emotion
+    item = StoredMemory(e.memory_id, e.kind, e.text, e.importance, when, when, 0, tuple(e.sources),
+                        pad=mood.pad if mood is not None else None)
     episodic = e.kind == "episodic"
     book = replace(book, items=book.items + (item,), stored=book.stored + 1,
                    episodic_since_consolidation=book.episodic_since_consolidation + int(episodic),

@@ -14,9 +14,14 @@ from typing import Any
 from troupe_es.domain.classroom import ClassroomState
 from troupe_es.domain.documents import Library
 from troupe_es.domain.knowledge import KnowledgeState
+from troupe_es.domain.emotions import EmotionState
+from troupe_es.domain.market import MarketState
 from troupe_es.domain.memory import MemoryBook
+from troupe_es.domain.tools import ToolsState
 from troupe_es.domain.schedule import ScheduleBook
 from troupe_es.domain.space import SpaceState
+from troupe_es.domain.workplace import WorkplaceState
+from troupe_es.domain.retail import StoreState
 
 MEMORY_WINDOW = 24
 """Episodic memory items an agent keeps in its working view (older ones leave the prompt)."""
@@ -54,6 +59,7 @@ class AgentState:
     actions_taken: int = 0
     turns: int = 0
     book: MemoryBook = field(default_factory=MemoryBook)  # stored memories (the memory capability)
+    emotion: EmotionState | None = None  # PAD state as last recorded (the emotions capability; None: baseline)
 
     def new_memories(self) -> tuple[MemoryItem, ...]:
         """Memories perceived since the agent last acted."""
@@ -82,6 +88,7 @@ class WorldState:
     relations: tuple[tuple[str, str, str], ...] = ()
     space: SpaceState | None = None  # a grid world's map and positions (the space capability)
     classroom: ClassroomState | None = None  # a classroom's session (the classroom capability)
+    store: StoreState | None = None  # a retail store on a grid world (docs/environments.md)
 
     def clock_dt(self) -> datetime | None:
         return datetime.fromisoformat(self.clock) if self.clock else None
@@ -113,10 +120,15 @@ class RunState:
     fork_position: int | None = None
     memory_config: dict[str, Any] | None = None  # the scenario's memory: section (None: memory off)
     embedder: dict[str, str] | None = None  # the offline embedder RunStarted recorded
+    market: MarketState | None = None  # the marketplace (None: no market is open)
+    tools_config: dict[str, Any] | None = None  # the scenario's tools: section (None: no tools)
+    tools: ToolsState = field(default_factory=ToolsState)  # open calls, mailboxes, documents, calendars
     schedule: ScheduleBook = field(default_factory=ScheduleBook)  # pending scheduled items (the schedule)
     documents_config: dict[str, Any] | None = None  # the scenario's documents: section (None: none)
     library: Library = field(default_factory=Library)  # ingested document chunks, grounded agents
     knowledge: KnowledgeState = field(default_factory=KnowledgeState)  # the knowledge capability
+    emotions_config: dict[str, Any] | None = None  # the scenario's emotions: section (None: emotions off)
+    workplace: WorkplaceState | None = None  # rooms, roles, org chart, tasks (the workplace)
 
     def agent(self, name: str) -> AgentState:
         return self.agents[name]
@@ -136,6 +148,7 @@ class RunState:
                 a[key] = tuple(a.get(key, ()))
             a["last_actions"] = tuple(tuple(x) for x in a.get("last_actions", ()))
             a["book"] = MemoryBook.from_dict(a["book"]) if "book" in a else MemoryBook()
+            a["emotion"] = EmotionState(**a["emotion"]) if a.get("emotion") else None
             agents[name] = AgentState(**a)
         worlds = {}
         for name, w in data.get("worlds", {}).items():
@@ -145,11 +158,16 @@ class RunState:
             w["relations"] = tuple(tuple(x) for x in w.get("relations", ()))
             w["space"] = SpaceState.from_dict(w["space"]) if w.get("space") else None
             w["classroom"] = ClassroomState.from_dict(w["classroom"]) if w.get("classroom") else None
+            w["store"] = StoreState.from_dict(w["store"]) if w.get("store") else None
             worlds[name] = WorldState(**w)
         rest = {k: v for k, v in data.items() if k not in ("agents", "worlds")}
         if "schedule" in rest:
             rest["schedule"] = ScheduleBook.from_dict(rest["schedule"])
+        rest["workplace"] = WorkplaceState.from_dict(rest.get("workplace"))
         rest["interventions_applied"] = tuple(rest.get("interventions_applied", ()))
+        rest["tools"] = ToolsState.from_dict(rest.get("tools") or {})
         rest["library"] = Library.from_dict(rest["library"]) if "library" in rest else Library()
         rest["knowledge"] = KnowledgeState.from_dict(rest.get("knowledge") or {})
+        if rest.get("market") is not None:
+            rest["market"] = MarketState.from_dict(rest["market"])
         return cls(agents=agents, worlds=worlds, **rest)

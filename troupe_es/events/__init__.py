@@ -31,6 +31,7 @@ from troupe_es.events.classroom import (
 )
 from troupe_es.events.codec import decode_event
 from troupe_es.events.documents import DocumentChunkIngested, GroundingChanged
+from troupe_es.events.emotions import EmotionChanged
 from troupe_es.events.envelope import NewEvent, Recorded
 from troupe_es.events.knowledge import Fact, FactsExtracted
 from troupe_es.events.llm import (
@@ -39,6 +40,17 @@ from troupe_es.events.llm import (
     LLMCallCompleted,
     LLMCallFailed,
     LLMCallRequested,
+)
+from troupe_es.events.market import (
+    GoodsEndowed,
+    MarketOpened,
+    OrderCancelled,
+    OrderPlaced,
+    OrderRejected,
+    OrderSubmitted,
+    PaymentMade,
+    PriceChanged,
+    TradeExecuted,
 )
 from troupe_es.events.memory import (
     MemoriesRecalled,
@@ -59,6 +71,7 @@ from troupe_es.events.run import (
     StepCompleted,
     StepStarted,
 )
+from troupe_es.events.tools import ToolInvoked, ToolReturned
 from troupe_es.events.schedule import (
     ClockJumped,
     EventScheduled,
@@ -67,8 +80,25 @@ from troupe_es.events.schedule import (
     ScheduledEventMissed,
 )
 from troupe_es.events.space import AgentLooked, AgentMoved, AgentPlaced, MapLoaded, MoveRejected, TravelStarted
+from troupe_es.events.retail import (
+    CheckoutStarted,
+    MoveBlocked,
+    ProductNoticed,
+    ProductPicked,
+    PurchaseCompleted,
+    ShopperEntered,
+    ShoppingRejected,
+    StoreOpened,
+)
 from troupe_es.events.upcasting import upcast, upcaster
 from troupe_es.events.vision import ImageDescribed, ImageRef
+from troupe_es.events.workplace import (
+    DeadlineMissed,
+    MeetingStarted,
+    TaskAssigned,
+    TaskCompleted,
+    WorkplaceDefined,
+)
 from troupe_es.events.world import (
     AccessibilityChanged,
     AgentJoinedWorld,
@@ -105,7 +135,7 @@ __all__ = [
     "AccessibilityChanged", "AgentJoinedWorld", "InterventionApplied", "PersonaChanged", "PollAnswered",
     "PollClosed", "RandomDrawn", "ScriptStepStarted", "RelationChanged", "RepetitionSuppressed", "WorldCreated",
     "ActionTaken", "AnyEvent", "BudgetExceeded", "CacheEntryRejected", "CognitiveStateChanged", "CommandIssued",
-    "EVENT_ADAPTER", "Event",
+    "EVENT_ADAPTER", "EmotionChanged", "Event",
     "MemoriesRecalled", "MemoryConsolidated", "MemoryForgotten", "MemoryPressureWarned", "MemoryStored",
     "ReflectionSynthesized",
     "DocumentChunkIngested", "GroundingChanged",
@@ -115,8 +145,14 @@ __all__ = [
     "StepStarted", "StimulusPerceived", "UtcDatetime", "canonical_json", "content_hash",
     "decode_event", "event_class", "event_classes", "iso_utc", "sha256_hex", "upcast", "upcaster",
     "volatile",
+    "GoodsEndowed", "MarketOpened", "OrderCancelled", "OrderPlaced", "OrderRejected", "OrderSubmitted",
+    "PaymentMade", "PriceChanged", "TradeExecuted",
     "ClockJumped", "EventScheduled", "ScheduleCancelled", "ScheduledEventFired", "ScheduledEventMissed",
     "AgentLooked", "AgentMoved", "AgentPlaced", "MapLoaded", "MoveRejected", "TravelStarted",
     "ClassActionRefused", "ClassroomOpened", "FloorGranted", "FloorYielded", "HandRaised", "LessonSegmentStarted",
     "QuestionAnswered", "QuestionAsked", "RemarkMade",
+    "DeadlineMissed", "MeetingStarted", "TaskAssigned", "TaskCompleted", "WorkplaceDefined",
+    "CheckoutStarted", "MoveBlocked", "ProductNoticed", "ProductPicked", "PurchaseCompleted", "ShopperEntered", "ShoppingRejected",
+    "StoreOpened",
 ]
+__all__ += ["ToolInvoked", "ToolReturned"]

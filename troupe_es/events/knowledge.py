@@ -39,3 +39,5 @@ class FactsExtracted(Event):
     facts: list[Fact] = Field(default_factory=list)
     covered_upto: int | None = Field(default=None, ge=0, description=(
         "The agent's perception/action counter the episode covers up to (the next extraction starts there)."))
+    covered_chunks: int | None = Field(default=None, ge=0, description=(
+        "For a document batch: how many of the run's ingested chunks have been extracted, this batch included."))

@@ -100,7 +100,7 @@ def _keywords(messages: list[dict[str, Any]]) -> list[str]:
     users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
     if not users:
         return ["this"]
-    lines = users[-1].splitlines()
+    lines = [ln for ln in users[-1].splitlines() if not ln.startswith("You feel ")]  # the emotion line is no topic
     fresh = [_memory_text(ln) for ln in lines if ln.startswith("*") or ln.startswith("Poll") or ln.startswith("Options")]
     older = [_memory_text(ln) for ln in lines if ln.startswith("- [")]
     names = {w.lower() for name in _reachable(messages) for w in name.split()}
@@ -144,6 +144,22 @@ def action_choices(messages: list[dict[str, Any]]) -> dict[str, list[str]]:
         listed = [o.strip() for o in options.split(" | ") if o.strip()]
         if listed:
             found[kind] = listed
+    return found
+
+
+_TOOL_EXAMPLE = re.compile(r"^Tool example ([a-z][a-z0-9_]*): (\{.*\})$", re.M)
+
+
+def tool_examples(messages: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Tool calls the prompt shows (``Tool example NAME: {json arguments}``, the tools
+    capability's convention); the mock fills a tool call with one of them."""
+    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+    found: dict[str, list[Any]] = {}
+    for name, body in _TOOL_EXAMPLE.findall(users[-1] if users else ""):
+        try:
+            found.setdefault(name, []).append(json.loads(body))
+        except ValueError:
+            continue
     return found
 
 
@@ -306,6 +322,8 @@ class _Generator:
         if kind == "object":
             props = schema.get("properties", {})
             return {key: self.value(sub, key, context) for key, sub in props.items()}
+        if kind == "array" and name == "tool_calls":
+            return self.tool_calls(schema.get("items", {}))
         if kind == "array" and name == "facts" and self.numbered and self.messages is not None:
             return mock_facts(self.messages, self.persona.name, self.seed)
         if kind == "array" and name == "evidence" and self.numbered:
@@ -331,6 +349,19 @@ class _Generator:
             return bool(_digest(str(self.seed), name) % 2)
         return self.text_for(name, context)
 
+    def tool_calls(self, items: dict[str, Any]) -> list[Any]:
+        """Sometimes one tool call, with arguments from the prompt's ``Tool example`` lines."""
+        examples: dict[str, list[Any]] = getattr(self, "tool_examples", {})
+        options = [o for o in items.get("anyOf", [items]) if isinstance(o, dict)]
+        named = {str(o.get("properties", {}).get("tool", {}).get("const", "")): o for o in options}
+        usable = [n for n in named if n in examples] or list(named)
+        if not usable or not self.pick([True, False], "tool-call"):
+            return []
+        name = self.pick(usable, "tool-name")
+        arguments = (self.pick(examples[name], "tool-args") if name in examples
+                     else self.value(named[name].get("properties", {}).get("arguments", {}), "arguments"))
+        return [{"tool": name, "arguments": arguments}]
+
     def _list_text(self, name: str, index: int) -> str:
         kw = self.keywords[(index + self.seed) % len(self.keywords)]
         if name == "goals":
@@ -346,6 +377,7 @@ def mock_completion(request: ChatRequest) -> str:
     generator = _Generator(seed, _persona(request.messages), _keywords(request.messages),
                            _reachable(request.messages), _fresh_lines(request.messages), _numbered(request.messages),
                            action_choices(request.messages))
+    generator.tool_examples = tool_examples(request.messages)  # type: ignore[attr-defined]
     generator.messages = request.messages
     if request.response_schema:
         return json.dumps(generator.value(request.response_schema, "root"), ensure_ascii=False)

@@ -40,6 +40,7 @@ from troupe_es.scenario.scenario import (
 )
 from troupe_es.scenario.space import check_space, split_positions, with_map_content
 from troupe_es.scenario.vision import load_images
+from troupe_es.scenario.retail import check_retail, with_store_layout
 from troupe_es.textfile import read_text_file
 
 _REF_KEYS = ("file", "fragments")
@@ -117,17 +118,21 @@ def resolve(data: Any, where: str, base_dir: Path) -> Scenario:
     if problem is not None:
         raise ScenarioError(f"{where}: {problem[0] or 'scenario'}: {problem[1]}")
     data, images = load_images(data, where, base_dir)
+    data = with_store_layout(data, where, base_dir)
     raw = validate(ScenarioFile, data, where)
     entries, own_documents = split_persona_documents(raw.personas)
     personas = tuple(resolve_persona(entry, i, where, base_dir) for i, entry in enumerate(entries))
     raw = with_map_content(raw, where, base_dir)
     raw, personas = split_positions(raw, personas, where)
     fields = {name: getattr(raw, name) for name in ScenarioFields.model_fields}
+    if raw.tools is not None:  # paths resolved, the search corpus read in, chains type-checked
+        fields["tools"] = raw.tools.resolved(base_dir, where)
     fields["documents"] = with_persona_documents(raw.documents, own_documents, personas, where, base_dir)
     scenario = Scenario(**fields, personas=personas, path=where, images=images)
     check_names(scenario, where)
     check_bounds(scenario, where)
     check_space(scenario, where)
+    check_retail(scenario, where)
     return scenario
 
 

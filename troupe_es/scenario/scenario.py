@@ -17,11 +17,16 @@ from troupe_es.errors import ScenarioError
 from troupe_es.personas.problems import describe, model_vocabulary
 from troupe_es.scenario import model as m
 from troupe_es.scenario import schedule as sch
+from troupe_es.scenario import workplace as wk
 from troupe_es.scenario import steps as s
 from troupe_es.scenario.classroom import ClassroomSpec, SegmentSpec, check_classroom, lesson_schedule
+from troupe_es.tools.config import ToolsSpec
 from troupe_es.scenario.documents import DocumentsSpec
 from troupe_es.scenario.space import check_space
 from troupe_es.scenario.vision import SeeSpec
+from troupe_es.scenario.emotions import EmotionsSpec
+from troupe_es.scenario.market import MarketSpec
+from troupe_es.scenario.retail import RetailSpec, check_retail
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,17 @@ class ScenarioFields(m.Strict):
     max_actions_per_turn: int = Field(default=limits.MAX_ACTIONS_PER_TURN, ge=1, le=limits.MAX_ACTIONS_PER_TURN)
     interventions: list[m.InterventionSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     memory: m.MemorySpec | None = None
+    tools: ToolsSpec | None = None
     documents: DocumentsSpec | None = None
     knowledge: m.KnowledgeSpec | None = None
+    emotions: EmotionsSpec | None = None
+    market: MarketSpec | None = None
     script: list[s.ScriptStep] = Field(default_factory=list, max_length=limits.MAX_SCRIPT_LINES)
     schedule: list[sch.ScheduleSpec] = Field(default_factory=list, max_length=limits.MAX_INTERVENTIONS)
     stop_when_idle: int | None = Field(default=None, ge=1, le=limits.MAX_TOTAL_STEPS)
     classroom: ClassroomSpec | None = None  # docs/environments.md: the world is a classroom
+    workplace: wk.WorkplaceSpec | None = None
+    retail: RetailSpec | None = None  # a retail store on the grid world (docs/environments.md)
 
 
 class Scenario(ScenarioFields):
@@ -99,6 +109,10 @@ class Scenario(ScenarioFields):
         if self.memory is not None:  # absent otherwise: runs without memory keep their hashes
             record["memory"] = self.memory.model_dump(  # proximity_weight only when set: old runs keep their hashes
                 mode="json", exclude={"proximity_weight"} if self.memory.proximity_weight is None else None)
+        if self.market is not None:  # absent otherwise, like memory
+            record["market"] = self.market.model_dump(mode="json", by_alias=True)
+        if self.tools is not None:  # absent otherwise, like memory
+            record["tools"] = self.tools.model_dump(mode="json")
         if not self.world.skip_idle:  # absent when off, like schedule and stop_when_idle: hashes hold
             record["world"].pop("skip_idle", None)
         if self.schedule:
@@ -111,6 +125,12 @@ class Scenario(ScenarioFields):
             record["knowledge"] = self.knowledge.model_dump(mode="json")
         if self.classroom is not None:  # likewise
             record["classroom"] = self.classroom.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if self.emotions is not None:  # likewise: runs without emotions keep their hashes
+            record["emotions"] = self.emotions.model_dump(mode="json")
+        if self.workplace is not None:
+            record["workplace"] = self.workplace.model_dump(mode="json", exclude_none=True, by_alias=True)
+        if self.retail is not None:  # likewise
+            record["retail"] = self.retail.model_dump(mode="json", exclude_none=True)
         return record
 
     @classmethod
@@ -127,6 +147,7 @@ class Scenario(ScenarioFields):
         check_names(scenario, where)
         check_bounds(scenario, where)
         check_space(scenario, where)
+        check_retail(scenario, where)
         return scenario
 
 
@@ -136,10 +157,12 @@ def _vocabulary() -> dict[str | None, set[str]]:
         "relations": m.Relation, "relate": m.Relation, "interventions": m.InterventionSpec, "when": m.Condition,
         "do": m.Effect, "tell": m.TellSpec, "see": SeeSpec, "think": m.Say, "goal": m.Say, "run": s.RunSteps,
         "poll": s.PollSpec, "memory": m.MemorySpec, "schedule": sch.ScheduleSpec,
-        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec,
-        "classroom": ClassroomSpec, "lesson": SegmentSpec}
+        "documents": DocumentsSpec, "knowledge": m.KnowledgeSpec, "emotions": EmotionsSpec,
+        "workplace": wk.WorkplaceSpec, "meetings": wk.MeetingSpec, "tasks": wk.TaskSpec, "market": MarketSpec,
+        "retail": RetailSpec, "classroom": ClassroomSpec, "lesson": SegmentSpec}
     vocabulary = {parent: model_vocabulary(model) for parent, model in by_parent.items()}
     vocabulary["script"] = set(s.STEP_KINDS)
+    vocabulary["tools"] = model_vocabulary(ToolsSpec)
     vocabulary[None].discard("path")
     return vocabulary
 
@@ -203,10 +226,16 @@ def check_names(scenario: Scenario, where: str) -> None:
             check(f"script[{i}].{path}", name)
     for name in (scenario.memory.personas if scenario.memory else {}):
         check(f"memory.personas.{name}", name)
+    for path, name in (scenario.market.agent_refs() if scenario.market else ()):
+        check(path, name)
+    for path, name in (scenario.tools.agent_refs() if scenario.tools else ()):
+        check(path, name)
     sch.check_schedule(scenario.schedule + lesson_schedule(scenario.classroom), scenario.script, check, where)
     check_classroom(scenario.classroom, scenario.agent_names, check, where)
     for name in (scenario.documents.personas if scenario.documents else {}):
         check(f"documents.personas.{name}", name)
+    for path, name in (scenario.workplace.agent_refs() if scenario.workplace else ()):
+        check(path, name)
 
 
 def check_bounds(scenario: Scenario, where: str) -> None:

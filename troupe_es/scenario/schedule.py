@@ -79,7 +79,13 @@ class ScheduleSpec(Strict):
     @field_validator("deadline", mode="before")
     @classmethod
     def _valid_deadline(cls, value: Any) -> Any:
-        if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, str) and value.strip().lower() in ("0", "0s", "0m", "0h"):
+            return 0  # no lateness allowed at all
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not 0 <= value < float("inf"):
+                raise ValueError(f"a deadline is a duration >= 0, got {value!r}")
+            return value
+        if value is None:
             return value
         if isinstance(value, datetime):
             return utc_naive(value).isoformat()
@@ -133,6 +139,8 @@ def item_arguments(spec: ScheduleSpec | dict[str, Any], *, source: str) -> dict[
     if spec.deadline is not None:
         if isinstance(spec.deadline, str) and "T" in spec.deadline:
             deadline_at = spec.deadline
+        elif isinstance(spec.deadline, (int, float)):
+            deadline_seconds = float(spec.deadline)
         else:
             deadline_seconds = parse_duration(spec.deadline).total_seconds()
     return {"id": spec.id, "at": spec.at,
