@@ -25,6 +25,10 @@ ActionType = Literal["TALK", "THINK", "REACH_OUT", "DONE"]
 CORE_ACTIONS = ("TALK", "THINK", "REACH_OUT", "DONE")
 REPETITION_THRESHOLD = 0.9
 """Similarity (0..1) at or above which an action counts as a repetition of the previous one."""
+GUARDED_ACTIONS = frozenset({"TALK", "THINK", "REACH_OUT"})
+"""The action types the repetition guard watches: speech and thought. A capability's actions
+(a second purchase of the same goods, another step towards the same place, a second look) are
+legitimately repeated; their own decide functions refuse what makes no sense."""
 PROMPT_MEMORY_ITEMS = 12
 """Recent episodic memories shown in the prompt (the prompt stays flat as a run grows)."""
 MEMORY_TEXT_LIMIT = 400
@@ -255,9 +259,9 @@ def decide_turn(agent: AgentState, output: TurnOutput, *, reachable: tuple[str, 
 
     At most ``max_actions`` actions; DONE is appended when missing and nothing follows a DONE. A
     target that is not reachable is dropped (the action goes to everyone reachable); REACH_OUT
-    may name any member of the world. An action
+    may name any member of the world. A TALK, THINK or REACH_OUT
     nearly equal to the agent's previous one of the same type and target is replaced by DONE,
-    with a :class:`RepetitionSuppressed` feedback event.
+    with a :class:`RepetitionSuppressed` feedback event (capability actions are not guarded).
     """
     events: list[Event] = []
     cs = output.cognitive_state
@@ -281,7 +285,7 @@ def decide_turn(agent: AgentState, output: TurnOutput, *, reachable: tuple[str, 
         target = proposed.target if proposed.target in allowed and proposed.target != agent.name else None
         key = (proposed.type, target or "")
         previous = seen_this_turn.get(key) or agent.last_action(proposed.type, target)
-        if previous is not None and proposed.content.strip():
+        if previous is not None and proposed.content.strip() and proposed.type in GUARDED_ACTIONS:
             score = similarity(previous, proposed.content)
             if score >= REPETITION_THRESHOLD:
                 events.append(RepetitionSuppressed(agent=agent.name, action=proposed.type, target=target,

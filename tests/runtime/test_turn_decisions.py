@@ -138,3 +138,25 @@ def test_poll_model_and_tally():
     assert tally(("A", "B", "C"), ["B", "C", "B"]) == ({"A": 0, "B": 2, "C": 1}, "B")
     assert tally(("A", "B"), ["B", "A"]) == ({"A": 1, "B": 1}, "A")
     assert tally(("A", "B"), []) == ({"A": 0, "B": 0}, None)
+
+
+def test_capability_actions_may_repeat_the_previous_one():
+    """The repetition guard watches speech and thought only: buying the same goods again, or
+    another step to the same place, is a real decision (the market's own rules judge it)."""
+    from troupe_es.commands.turn import turn_output_model
+
+    class _Trade:
+        name = "trade"
+
+        def output_fields(self, state, agent):
+            return {}
+
+        def action_types(self, state, agent):
+            return ("BUY",)
+
+    state, _ = state_with(extra=[ActionTaken(agent="Lisa", action="BUY", content="2 apples at 1.50", index=0)])
+    model = turn_output_model([_Trade()], state, "Lisa")
+    out = model.model_validate({"actions": [{"type": "BUY", "content": "2 apples at 1.50", "target": None}],
+                                "cognitive_state": {"goals": [], "attention": "", "emotions": "", "context": []}})
+    events = decide_turn(state.agents["Lisa"], out, reachable=("Oscar",), members=("Lisa", "Oscar"), max_actions=15)
+    assert [(e.type, getattr(e, "action", None)) for e in events] == [("ActionTaken", "BUY"), ("ActionTaken", "DONE")]
