@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli.helpers import troupe
+from tests.memory.helpers import events
 from tests.tools.helpers import replay_ok, returned, run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,6 +18,8 @@ def test_the_example_uses_email_database_and_word_processor_and_replays(tmp_path
     run_id = run(str(EXAMPLE), store)
     ok = {e.tool for e in returned(store, run_id) if e.ok}
     assert {"email_send", "database_query", "document_write"} <= ok
+    changes = [r.event for r in events(store, run_id, "EmotionChanged") if r.event.reason == "appraisal"]
+    assert {e.agent for e in changes} == {"Maya Chen", "Tom Okoro"}  # the example shows emotion changes too
     replay_ok(store, run_id)
     out = tmp_path / "docs"
     assert troupe("export", run_id, "--documents", str(out), store=store).code == 0
