@@ -37,7 +37,6 @@ from troupe_es.domain.emotions import (
     octant,
     seconds_between,
 )
-from troupe_es.errors import ConfigurationError
 from troupe_es.events import EmotionChanged, Event
 
 if TYPE_CHECKING:
@@ -63,7 +62,6 @@ class Appraisal(BaseModel):
 
 APPRAISAL_FIELD = Field(description="How what happened since your last turn, and what you did, changes how you feel.")
 
-_PARSED: dict[str, Any] = {}
 
 
 def emotion_settings(state: RunState) -> Any:
@@ -71,21 +69,10 @@ def emotion_settings(state: RunState) -> Any:
     config = state.emotions_config
     if config is None:
         return None
-    from troupe_es.events.canonical import canonical_json
+    from troupe_es.commands.settings import parsed_section
+    from troupe_es.scenario.emotions import EmotionsSpec
 
-    key = canonical_json(config)
-    spec = _PARSED.get(key)
-    if spec is None:
-        from pydantic import ValidationError
-
-        from troupe_es.scenario.emotions import EmotionsSpec
-
-        try:
-            spec = EmotionsSpec.model_validate(config)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise ConfigurationError(f"emotions.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-        _PARSED[key] = spec
+    spec = parsed_section("emotions", config, EmotionsSpec)
     return spec if spec.enabled else None
 
 

@@ -22,6 +22,19 @@ LLM_TYPES = ("LLMCallRequested", "LLMCallCompleted", "LLMCallFailed")
 _OUTCOME_WINDOW = 100_000  # a call's outcome is recorded in the same batch as its request
 
 
+def check_position(store: EventStore, run_id: str, position: int | None, option: str = "--at") -> int:
+    """The position a command shows: ``position``, or the run's last when None. A position
+    outside the run is a one-line :class:`SimulationError` naming ``option`` and the range."""
+    first, last = run_bounds(store, run_id)
+    if position is None:
+        return last
+    if not first <= position <= last:
+        from troupe_es.errors import SimulationError
+
+        raise SimulationError(f"{option} {position} is outside run {run_id} (positions {first}..{last})")
+    return position
+
+
 def run_bounds(store: EventStore, run_id: str) -> tuple[int, int]:
     """``(first, last)`` position of a run's events; :class:`RunNotFoundError` if it has none."""
     engine = getattr(store, "engine", None)

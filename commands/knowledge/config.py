@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from troupe_es.domain import RunState
-from troupe_es.errors import ConfigurationError
 
-_PARSED: dict[str, Any] = {}
 
 
 def knowledge_settings(state: RunState) -> Any:
@@ -16,20 +14,7 @@ def knowledge_settings(state: RunState) -> Any:
     config = state.knowledge.config
     if config is None:
         return None
-    from pydantic import ValidationError
-
-    from troupe_es.events.canonical import canonical_json
+    from troupe_es.commands.settings import parsed_section
     from troupe_es.scenario.model import KnowledgeSpec
 
-    key = canonical_json(config)
-    spec = _PARSED.get(key)
-    if spec is None:
-        try:
-            spec = KnowledgeSpec.model_validate(config)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise ConfigurationError(f"knowledge.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-        if len(_PARSED) > 64:
-            _PARSED.clear()
-        _PARSED[key] = spec
-    return spec
+    return parsed_section("knowledge", config, KnowledgeSpec)

@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from troupe_es.domain import RunState
-from troupe_es.errors import ConfigurationError
 
-_PARSED: dict[str, Any] = {}
 _BY_ID: dict[int, tuple[Any, Any]] = {}
 
 
@@ -16,23 +14,13 @@ def memory_settings(state: RunState, agent: str) -> Any:
     """The agent's :class:`~troupe_es.scenario.model.MemorySpec`, or None when memory is off."""
     if state.memory_config is None:
         return None
-    from pydantic import ValidationError
-
-    from troupe_es.events.canonical import canonical_json
+    from troupe_es.commands.settings import parsed_section
     from troupe_es.scenario.model import MemorySpec
 
     cached = _BY_ID.get(id(state.memory_config))
     if cached is not None and cached[0] is state.memory_config:
         return cached[1].for_agent(agent)
-    key = canonical_json(state.memory_config)
-    spec = _PARSED.get(key)
-    if spec is None:
-        try:
-            spec = MemorySpec.model_validate(state.memory_config)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise ConfigurationError(f"memory.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-        _PARSED[key] = spec
+    spec = parsed_section("memory", state.memory_config, MemorySpec)
     if len(_BY_ID) > 64:
         _BY_ID.clear()
     _BY_ID[id(state.memory_config)] = (state.memory_config, spec)  # the dict is kept alive: ids stay unique

@@ -86,7 +86,7 @@ def test_projection_rebuilds_report_undecodable_rows_and_rebuild_the_rest(damage
     assert [w.split(" of run ")[0].rsplit(" ", 1)[1] for w in _warnings(res.err)] == [str(n + 1), str(n + 2)]
     reports = {r["name"]: r for r in json.loads(res.out)}
     assert {name: [s["position"] for s in r["skipped"]] for name, r in reports.items()} == \
-        {"llm_cache": [n + 1], "run_state": [n + 2], "runs": [n + 1, n + 2], "memory": []}
+        {"llm_cache": [n + 1], "run_state": [n + 2], "runs": [n + 1, n + 2], "memory": [], "tools": []}
     assert all(r["checkpoint"] == damaged["last"] for r in reports.values())
     assert reports["llm_cache"]["skipped"][0]["run_id"] == alpha
     assert reports["runs"]["items"] == 2

@@ -30,19 +30,17 @@ def emotions(cli: CliContext, run: str, agent: str | None, position: int | None,
     simulated time (PNG, or a self-contained HTML page by the extension; needs matplotlib)."""
     from troupe_es.errors import SimulationError
     from troupe_es.projections.emotions import TYPES, emotion_trajectories, plot
-    from troupe_es.timeline import run_bounds
+    from troupe_es.timeline import check_position
 
     store = cli.reader
     run_id = store.resolve_run(run)
-    first, last = run_bounds(store, run_id)
-    if position is not None and not first <= position <= last:
-        raise SimulationError(f"--at {position} is outside run {run_id} (positions {first}..{last})")
+    last = check_position(store, run_id, position)
     data = emotion_trajectories(store.read(run_id=run_id, types=sorted(TYPES), until_position=position))
     if agent is not None:
         if agent not in data:
             raise SimulationError(f"agent {agent!r} is not in run {run_id} (agents: {', '.join(data) or 'none'})")
         data = {agent: data[agent]}
-    result: dict[str, Any] = {"run_id": run_id, "position": position if position is not None else last,
+    result: dict[str, Any] = {"run_id": run_id, "position": last,
                               "agents": data}
     if plot_path:
         result["plot"] = plot(data, plot_path, f"emotions of {run_id}")

@@ -37,13 +37,11 @@ def graph(cli: CliContext, run: str, agent: str | None, position: int | None, st
     from troupe_es.errors import SimulationError
     from troupe_es.projections import knowledge as k
     from troupe_es.snapshots import resolve_position
-    from troupe_es.timeline import run_bounds
+    from troupe_es.timeline import check_position
 
     store = cli.store
     run_id = store.resolve_run(run)
-    first, last = run_bounds(store, run_id)
-    if position is not None and not first <= position <= last:
-        raise SimulationError(f"--at {position} is outside run {run_id} (positions {first}..{last})")
+    check_position(store, run_id, position)
     target = resolve_position(store, run_id, position=position, step=step)
     kg = k.knowledge_graph(store, run_id, at=target)
     if agent is not None and agent not in {e.agent for e in kg.edges.values()}:

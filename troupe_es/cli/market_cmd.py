@@ -24,13 +24,11 @@ def market(cli: CliContext, run: str, position: int | None, as_json: bool) -> No
     from troupe_es.cli.market_view import market_dict, render_market
     from troupe_es.errors import SimulationError
     from troupe_es.snapshots import state_at
-    from troupe_es.timeline import run_bounds
+    from troupe_es.timeline import check_position
 
     store = cli.reader
     run_id = store.resolve_run(run)
-    first, last = run_bounds(store, run_id)
-    if position is not None and not first <= position <= last:
-        raise SimulationError(f"--at {position} is outside run {run_id} (positions {first}..{last})")
+    check_position(store, run_id, position)
     state = state_at(store, run_id, position=position)
     if state.market is None:
         raise SimulationError(f"run {run_id} has no market" + (f" at position {position}" if position else "")

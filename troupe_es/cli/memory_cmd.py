@@ -32,20 +32,18 @@ def memory(cli: CliContext, run: str, agent: str | None, position: int | None, p
     nearest QUERY by cosine similarity from the `memory` projection (lancedb)."""
     from troupe_es.errors import SimulationError
     from troupe_es.projections.memory_stats import TYPES, memory_stats, plot
-    from troupe_es.timeline import run_bounds
+    from troupe_es.timeline import check_position
 
     store = cli.store
     run_id = store.resolve_run(run)
-    first, last = run_bounds(store, run_id)
-    if position is not None and not first <= position <= last:
-        raise SimulationError(f"--at {position} is outside run {run_id} (positions {first}..{last})")
+    shown = check_position(store, run_id, position)
     stats = memory_stats(store.read(run_id=run_id, types=sorted(TYPES), until_position=position))
     if agent is not None:
         if agent not in stats:
             known = ", ".join(stats) or "none"
             raise SimulationError(f"agent {agent!r} has no memory events in run {run_id} (agents with memory: {known})")
         stats = {agent: stats[agent]}
-    result: dict[str, Any] = {"run_id": run_id, "position": position or last, "agents": stats}
+    result: dict[str, Any] = {"run_id": run_id, "position": shown, "agents": stats}
     if plot_path:
         result["plot"] = plot(stats, plot_path, f"memory of {run_id}")
     if search is not None:

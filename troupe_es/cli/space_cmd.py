@@ -40,13 +40,11 @@ def space(cli: CliContext, run: str, position: int | None, world: str | None, as
     from troupe_es.errors import SimulationError
     from troupe_es.projections.space import TYPES, travel_stats
     from troupe_es.snapshots import state_at
-    from troupe_es.timeline import run_bounds
+    from troupe_es.timeline import check_position
 
     store = cli.reader
     run_id = store.resolve_run(run)
-    first, last = run_bounds(store, run_id)
-    if position is not None and not first <= position <= last:
-        raise SimulationError(f"--at {position} is outside run {run_id} (positions {first}..{last})")
+    check_position(store, run_id, position)
     state = state_at(store, run_id, position=position)
     grids = {name: w for name, w in state.worlds.items() if w.space is not None}
     if not grids:
