@@ -78,10 +78,9 @@ def plot(trajectories: dict[str, dict[str, Any]], path: str, title: str) -> str:
         raise ConfigurationError(f"--plot {path}: use a .png or .html file name")
     from datetime import datetime
 
-    import matplotlib
+    from troupe_es.extras import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot("--plot")
 
     fig, axes = plt.subplots(3, 1, figsize=(9, 7), sharex=True)
     for agent, t in trajectories.items():

@@ -88,10 +88,9 @@ def plot(stats: dict[str, dict[str, Any]], path: str, title: str) -> str:
     """A PNG of memory size over simulated time, one line per agent (needs matplotlib)."""
     from datetime import datetime
 
-    import matplotlib
+    from troupe_es.extras import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot("--plot")
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for agent, s in stats.items():

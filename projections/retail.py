@@ -118,10 +118,9 @@ def retail_report(records: Any) -> RetailReport:
 
 def heatmap_png(rep: RetailReport, path: str) -> str:
     """Draw the cell-traffic heatmap (walls dark grey, shelves blue) to the PNG ``path``."""
-    import matplotlib
+    from troupe_es.extras import pyplot
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    plt = pyplot("--heatmap")
     import numpy as np
 
     grid = np.array([[rep.cells[(x, y)] for x in range(rep.width)] for y in range(rep.height)], dtype=float)
