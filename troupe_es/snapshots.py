@@ -74,6 +74,8 @@ def _agent_dict(agent: AgentState) -> dict:
     book = dict(vars(agent.book))
     book["items"] = [dict(vars(m)) for m in agent.book.items]
     data["book"] = book
+    if agent.emotion is not None:  # the PAD state (emotions) as plain data
+        data["emotion"] = dict(vars(agent.emotion))
     return data
 
 
